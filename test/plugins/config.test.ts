@@ -1,0 +1,55 @@
+import { join } from 'node:path'
+import { test } from 'tap'
+import { ConfigError, loadConfig } from '../../plugins/config.js'
+import { VendorsFileError } from '../../vendors/config.js'
+
+/** A VENDORS_FILE in the test's own directory, removed when the test ends. */
+function vendorsFile (t: { testdir (files: Record<string, string>): string }, content: unknown): string {
+  const dir = t.testdir({ 'vendors.json': typeof content === 'string' ? content : JSON.stringify(content) })
+  return join(dir, 'vendors.json')
+}
+
+test('with nothing set the service runs embedded on 3000 with both default vendors', async (t) => {
+  const config = loadConfig({})
+  t.match(config, { port: 3000, host: '0.0.0.0', mode: 'embedded', worker: 'in-process', mockVendors: 'in-process' })
+  t.equal(config.publicUrl, 'http://127.0.0.1:3000')
+  t.match(config.vendors.get('syncVendor'), { mode: 'sync', url: 'http://127.0.0.1:3001', rateLimit: { perSecond: 100, burst: 20 } })
+  t.match(config.vendors.get('asyncVendor'), { mode: 'async', url: 'http://127.0.0.1:3002', rateLimit: { perSecond: 50, burst: 10 }, callbackTimeoutMs: 300_000 })
+})
+
+test('PUBLIC_URL follows PORT unless given', async (t) => {
+  t.equal(loadConfig({ PORT: '4000' }).publicUrl, 'http://127.0.0.1:4000')
+  t.equal(loadConfig({ PUBLIC_URL: 'https://fetch.example.com/' }).publicUrl, 'https://fetch.example.com')
+})
+
+test('a bad value is one clear error naming the variable', async (t) => {
+  t.throws(() => loadConfig({ PORT: 'eighty' }), { name: 'ConfigError', message: /PORT/ })
+  t.throws(() => loadConfig({ WORKER: 'maybe' }), { message: /WORKER/ })
+  t.throws(() => loadConfig({ PUBLIC_URL: 'localhost:3000' }), { message: /PUBLIC_URL/ })
+  t.throws(() => loadConfig({ ASYNC_VENDOR_SECRET: 'short' }), ConfigError)
+})
+
+test('Redis and MongoDB URLs are refused until those modes exist, rather than silently ignored', async (t) => {
+  t.throws(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }), { message: /embedded mode only/ })
+})
+
+test('VENDORS_FILE overrides the fields it gives and adds new vendors with defaults', async (t) => {
+  const file = vendorsFile(t, {
+    acme: { mode: 'sync', url: 'http://127.0.0.1:4000/data', rateLimit: { perSecond: 20, burst: 5 }, concurrency: 10, retry: { attempts: 3 } },
+    asyncVendor: { webhookSecret: 's3cret-value', callbackTimeoutMs: 60_000 }
+  })
+  const { vendors } = loadConfig({ VENDORS_FILE: file })
+  t.match(vendors.get('acme'), { mode: 'sync', url: 'http://127.0.0.1:4000/data', concurrency: 10, timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 200 } })
+  t.match(vendors.get('asyncVendor'), { mode: 'async', url: 'http://127.0.0.1:3002', webhookSecret: 's3cret-value', callbackTimeoutMs: 60_000 })
+  t.match(vendors.get('syncVendor'), { url: 'http://127.0.0.1:3001' })
+})
+
+test('a VENDORS_FILE that is unreadable, malformed or incomplete stops the start with a clear message', async (t) => {
+  t.throws(() => loadConfig({ VENDORS_FILE: '/nonexistent/vendors.json' }), { name: 'VendorsFileError', message: /cannot be read/ })
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, '{not json') }), VendorsFileError)
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'sync' } }) }), { message: /new vendor "acme" needs "mode" and "url"/ })
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'async', url: 'http://x' } }) }), { message: /needs "webhookSecret"/ })
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'sync', url: 'http://x', colour: 'red' } }) }), { message: /acme/ })
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { syncVendor: { rateLimit: { perSecond: 0 } } }) }), { message: /perSecond/ })
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, [1, 2]) }), VendorsFileError)
+})

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs'
+import { type Static, Type } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/** A vendor is configuration, not code. This is the documented shape of one `VENDORS_FILE` entry. */
+export const VendorEntry = Type.Object({
+  mode: Type.Optional(Type.Union([Type.Literal('sync'), Type.Literal('async')])),
+  url: Type.Optional(Type.String({ pattern: '^https?://' })),
+  rateLimit: Type.Optional(Type.Object({
+    perSecond: Type.Optional(Type.Integer({ minimum: 1 })),
+    burst: Type.Optional(Type.Integer({ minimum: 1 }))
+  }, { additionalProperties: false })),
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  retry: Type.Optional(Type.Object({
+    attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    baseDelayMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxDelayMs: Type.Optional(Type.Integer({ minimum: 0 }))
+  }, { additionalProperties: false })),
+  webhookSecret: Type.Optional(Type.String({ minLength: 8 })),
+  callbackTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 }))
+}, { additionalProperties: false })
+
+export const VendorsFile = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), VendorEntry)
+
+export type VendorEntry = Static<typeof VendorEntry>
+
+export interface VendorConfig {
+  name: string
+  mode: 'sync' | 'async'
+  url: string
+  rateLimit: { perSecond: number, burst: number }
+  concurrency: number
+  timeoutMs: number
+  retry: { attempts: number, baseDelayMs: number, maxDelayMs: number }
+  webhookSecret?: string
+  callbackTimeoutMs: number
+}
+
+export type Vendors = ReadonlyMap<string, VendorConfig>
+
+/** Development value, documented in the README; production deployments set ASYNC_VENDOR_SECRET. */
+export const DEV_ASYNC_VENDOR_SECRET = 'dev-async-vendor-secret'
+
+const COMMON = {
+  concurrency: 50,
+  timeoutMs: 10_000,
+  retry: { attempts: 5, baseDelayMs: 200, maxDelayMs: 30_000 },
+  callbackTimeoutMs: 5 * 60_000
+}
+
+export function defaultVendors (asyncVendorSecret: string): Record<string, Omit<VendorConfig, 'name'>> {
+  return {
+    syncVendor: { ...COMMON, mode: 'sync', url: 'http://127.0.0.1:3001', rateLimit: { perSecond: 100, burst: 20 } },
+    asyncVendor: {
+      ...COMMON,
+      mode: 'async',
+      url: 'http://127.0.0.1:3002',
+      rateLimit: { perSecond: 50, burst: 10 },
+      webhookSecret: asyncVendorSecret
+    }
+  }
+}
+
+export class VendorsFileError extends Error {
+  override name = 'VendorsFileError'
+}
+
+/** Merges `VENDORS_FILE` entries over the defaults: a default's name overrides the fields given, a new name adds a vendor. */
+export function mergeVendors (
+  defaults: Record<string, Omit<VendorConfig, 'name'>>,
+  entries: unknown,
+  source = 'VENDORS_FILE'
+): Vendors {
+  if (!Value.Check(VendorsFile, entries)) {
+    const first = Value.Errors(VendorsFile, entries).First()
+    const where = first === undefined ? '' : `${first.path || '/'}: `
+    throw new VendorsFileError(`${source} is invalid: ${where}${first?.message ?? 'not an object of vendor entries'}`)
+  }
+  const vendors = new Map<string, VendorConfig>()
+  for (const [name, base] of Object.entries(defaults)) vendors.set(name, { name, ...base })
+  for (const [name, entry] of Object.entries(entries)) {
+    const base = vendors.get(name)
+    if (base === undefined && (entry.mode === undefined || entry.url === undefined)) {
+      throw new VendorsFileError(`${source} is invalid: new vendor "${name}" needs "mode" and "url"`)
+    }
+    const merged: VendorConfig = {
+      ...COMMON,
+      ...base,
+      ...entry,
+      name,
+      mode: entry.mode ?? base?.mode ?? 'sync',
+      url: entry.url ?? base?.url ?? '',
+      rateLimit: { perSecond: 10, burst: 5, ...base?.rateLimit, ...entry.rateLimit },
+      retry: { ...COMMON.retry, ...base?.retry, ...entry.retry }
+    }
+    if (merged.mode === 'async' && merged.webhookSecret === undefined) {
+      throw new VendorsFileError(`${source} is invalid: async vendor "${name}" needs "webhookSecret" to verify its callbacks`)
+    }
+    vendors.set(name, merged)
+  }
+  return vendors
+}
+
+export function loadVendors (file: string | undefined, asyncVendorSecret: string): Vendors {
+  const defaults = defaultVendors(asyncVendorSecret)
+  if (file === undefined || file === '') return mergeVendors(defaults, {})
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new VendorsFileError(`VENDORS_FILE ${file} cannot be read as JSON: ${(err as Error).message}`)
+  }
+  return mergeVendors(defaults, parsed, `VENDORS_FILE ${file}`)
+}
