@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto'
+import { test } from 'tap'
+import type { Job } from '../../../plugins/store/job-state.js'
+import type { JobStore } from '../../../plugins/store/types.js'
+
+/** What every job store must do; each backend's test file runs this against its own store. */
+export function storeContract (name: string, makeStore: () => Promise<JobStore>): void {
+  const newJob = (over: Partial<Job> = {}): Job => ({
+    id: randomUUID(), vendor: 'syncVendor', status: 'pending', payload: { userId: 1, nested: { a: [1, 2] } },
+    attempts: 0, createdAt: 1_000, updatedAt: 1_000, ...over
+  })
+
+  test(`${name}: a created job reads back as it was stored`, async (t) => {
+    const store = await makeStore()
+    const job = newJob()
+    await store.create(job)
+    t.same(await store.get(job.id), job)
+    t.equal(await store.get(randomUUID()), null, 'an unknown id reads as null')
+  })
+
+  test(`${name}: a job id cannot be created twice`, async (t) => {
+    const store = await makeStore()
+    const job = newJob()
+    await store.create(job)
+    await t.rejects(store.create({ ...job, vendor: 'other' }))
+    t.equal((await store.get(job.id))?.vendor, 'syncVendor')
+  })
+
+  test(`${name}: a transition applies only from the state it names`, async (t) => {
+    const store = await makeStore()
+    const job = newJob()
+    await store.create(job)
+    t.equal(await store.transition(job.id, 'processing', { status: 'complete' }), null, 'wrong source state')
+    const claimed = await store.transition(job.id, 'pending', { status: 'processing', attempts: 1 })
+    t.match(claimed, { status: 'processing', attempts: 1 })
+    t.ok((claimed?.updatedAt ?? 0) > job.updatedAt, 'the update time moves')
+    const done = await store.transition(job.id, 'processing', { status: 'complete', result: { ok: true }, deadline: null })
+    t.match(done, { status: 'complete', result: { ok: true } })
+    t.same(await store.get(job.id), done)
+    t.equal(await store.transition(randomUUID(), 'pending', { status: 'processing' }), null, 'unknown job')
+  })
+
+  test(`${name}: of two racing transitions from the same state exactly one wins`, async (t) => {
+    const store = await makeStore()
+    const job = newJob({ status: 'processing', attempts: 1 })
+    await store.create(job)
+    const outcomes = await Promise.all([
+      store.transition(job.id, 'processing', { status: 'complete', result: { by: 'webhook' } }),
+      store.transition(job.id, 'processing', { status: 'failed', error: 'callback timed out' }),
+      store.transition(job.id, 'processing', { status: 'complete', result: { by: 'duplicate' } })
+    ])
+    t.equal(outcomes.filter((o) => o !== null).length, 1)
+    const winner = outcomes.find((o) => o !== null)
+    t.same(await store.get(job.id), winner)
+  })
+
+  test(`${name}: fields set to null are removed and others kept`, async (t) => {
+    const store = await makeStore()
+    const job = newJob({ status: 'processing', attempts: 2, error: 'first try failed', deadline: 5_000 })
+    await store.create(job)
+    const done = await store.transition(job.id, 'processing', { status: 'complete', result: [1, 'two'], error: null, deadline: null })
+    const { error: _error, deadline: _deadline, ...kept } = job
+    t.same(done, { ...kept, status: 'complete', result: [1, 'two'], updatedAt: done?.updatedAt })
+    t.notOk('error' in (done ?? {}))
+    t.notOk('deadline' in (done ?? {}))
+  })
+
+  test(`${name}: an illegal transition is refused and changes nothing`, async (t) => {
+    const store = await makeStore()
+    const job = newJob({ status: 'complete', result: { a: 1 } })
+    await store.create(job)
+    await t.rejects(store.transition(job.id, 'complete', { status: 'failed', error: 'late' }))
+    t.same(await store.get(job.id), job)
+  })
+
+  test(`${name}: a returned job is a copy that cannot change the stored one`, async (t) => {
+    const store = await makeStore()
+    const job = newJob()
+    await store.create(job)
+    const read = await store.get(job.id)
+    if (read === null) return t.fail('job missing')
+    ;(read.payload.nested as { a: number[] }).a.push(3)
+    t.same((await store.get(job.id))?.payload, { userId: 1, nested: { a: [1, 2] } })
+  })
+}
