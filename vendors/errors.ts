@@ -1,0 +1,14 @@
+/** A vendor call that failed in a way that may pass on a later attempt (network, timeout, 5xx, 429, garbage). */
+export class VendorError extends Error {
+  override name = 'VendorError'
+  readonly code: string = 'VFS_ERR_VENDOR'
+  constructor (message: string, readonly retryAfterMs?: number) {
+    super(message)
+  }
+}
+
+/** A vendor call that must not be retried: the vendor refused the request itself (4xx other than 429). */
+export class UnrecoverableVendorError extends VendorError {
+  override name = 'UnrecoverableVendorError'
+  override readonly code = 'VFS_ERR_VENDOR_REJECTED'
+}
