@@ -1,0 +1,58 @@
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { FaultsError, MockFaults, MockFaultsPatch, withFaults } from './mock-faults.js'
+import { type MockStats, RequestStats, StatsSnapshot } from './mock-stats.js'
+
+export interface MockAdminOptions {
+  stats: MockStats
+  /** The mock's live faults: a PUT changes this object in place, so the next call sees the change. */
+  faults: MockFaults
+}
+
+const ErrorReply = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.Optional(Type.String()),
+  error: Type.String(),
+  message: Type.String()
+})
+
+/** Lets a test or an operator read what a mock vendor received, and change its faults while it runs. */
+export async function mockAdmin (instance: FastifyInstance, { stats, faults }: MockAdminOptions): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+  // TypeBox checks as written: Fastify's default Ajv would coerce types and silently drop unknown knobs.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+
+  app.get('/admin/stats', {
+    schema: {
+      querystring: Type.Object({ request_id: Type.Optional(Type.String({ minLength: 1 })) }),
+      response: { 200: Type.Union([StatsSnapshot, RequestStats]), 400: ErrorReply }
+    }
+  }, async (request) => {
+    const id = request.query.request_id
+    return id === undefined ? stats.snapshot() : stats.forRequest(id)
+  })
+
+  app.post('/admin/reset', {
+    schema: { response: { 204: Type.Null({ description: 'stats cleared' }) } }
+  }, async (_request, reply) => {
+    stats.reset()
+    return reply.code(204).send(null)
+  })
+
+  app.get('/admin/faults', {
+    schema: { response: { 200: MockFaults } }
+  }, async () => faults)
+
+  app.put('/admin/faults', {
+    schema: { body: MockFaultsPatch, response: { 200: MockFaults, 400: ErrorReply } }
+  }, async (request, reply) => {
+    try {
+      Object.assign(faults, withFaults(faults, request.body))
+    } catch (err) {
+      if (!(err instanceof FaultsError)) throw err
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message })
+    }
+    return faults
+  })
+}

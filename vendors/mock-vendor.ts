@@ -1,0 +1,68 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify'
+import { mockAdmin } from './mock-admin.js'
+import { drawCallFault, type MockFaults, NO_FAULTS, withFaults } from './mock-faults.js'
+import { createMockStats } from './mock-stats.js'
+
+export interface MockVendorOptions {
+  faults?: Partial<MockFaults>
+  logger?: FastifyServerOptions['logger']
+}
+
+/** The call the service sends: `POST <vendor url>` with an `Idempotency-Key: <request_id>` header. */
+export const VendorCall = Type.Object({
+  request_id: Type.String({ minLength: 1 }),
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  callback_url: Type.Optional(Type.String({ pattern: '^https?://' }))
+})
+
+/** 200 answers a client cannot use, in turn: an HTML error page, truncated JSON, and JSON that is not an object. */
+const GARBAGE = [
+  { type: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>' },
+  { type: 'application/json; charset=utf-8', body: '{"request_id":"' },
+  { type: 'application/json; charset=utf-8', body: '"OK"' }
+] as const
+
+/** What both mock vendors share: the Fastify instance, the admin routes, and how a call meets its faults. */
+export function createMockVendor (opts: MockVendorOptions) {
+  // Forced closes drop hanging calls, which would otherwise hold close() until their clients give up.
+  const app = Fastify({ logger: opts.logger ?? false, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  const faults = withFaults(NO_FAULTS, opts.faults ?? {})
+  const stats = createMockStats()
+  const closing = new AbortController()
+  app.addHook('onClose', async () => closing.abort())
+  app.register(mockAdmin, { stats, faults })
+  let garbageTurn = 0
+
+  /**
+   * Counts the call and gives it the fault drawn for it, in the order hang, 429, 500, latency, malformed.
+   * Resolves true when the mock should answer normally; otherwise the call is answered, or left hanging.
+   */
+  async function admit (requestId: string, reply: FastifyReply): Promise<boolean> {
+    stats.record(requestId)
+    const fault = drawCallFault(faults)
+    if (fault === 'hang') return false
+    if (fault === 'throttle') {
+      reply.code(429).header('retry-after', String(faults.retryAfterS)).send({ error: 'Too Many Requests', message: 'rate limit exceeded' })
+      return false
+    }
+    if (fault === 'fail') {
+      reply.code(500).send({ error: 'Internal Server Error', message: 'injected failure' })
+      return false
+    }
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal: closing.signal }).catch(() => {})
+    // Closing has already dropped the connection: there is nobody left to answer.
+    if (closing.signal.aborted) return false
+    if (fault === 'malformed') {
+      const garbage = GARBAGE[garbageTurn++ % GARBAGE.length] ?? GARBAGE[0]
+      reply.code(200).type(garbage.type).send(garbage.body)
+      return false
+    }
+    return true
+  }
+
+  return { app, faults, stats, admit }
+}

@@ -1,0 +1,76 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyBaseLogger } from 'fastify'
+import { Agent, request } from 'undici'
+import type { MockStats } from './mock-stats.js'
+import { SIGNATURE_HEADER, sign } from './signature.js'
+
+const RETRIES = 3
+const BACKOFF_MS = 100
+const TIMEOUT_MS = 10_000
+
+/** Delivers an async mock vendor's signed callbacks, as a real vendor would: late, retried, at least once. */
+export interface WebhookSender {
+  /** Posts `body` to `url` after `delayMs`, `copies` times in a row (2 to simulate a duplicate delivery). */
+  schedule (url: string, body: unknown, delayMs: number, copies: number): void
+  /** Cancels waiting deliveries, aborts those in flight, and resolves once all have stopped. */
+  close (): Promise<void>
+}
+
+export function createWebhookSender (opts: { secret: string, stats: MockStats, log: FastifyBaseLogger }): WebhookSender {
+  const { secret, stats, log } = opts
+  // One Agent keeps a pool per callback origin, so deliveries reuse connections.
+  const agent = new Agent({ headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS })
+  const closing = new AbortController()
+  const pending = new Set<Promise<void>>()
+
+  /** Retries network errors and 5xx; a 3xx or 4xx is the receiver's answer (409 and 404 mean something there). */
+  async function deliver (url: string, raw: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let problem: string
+      try {
+        const res = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          signal: closing.signal,
+          // Signed per attempt, as the signature's timestamp says when it was sent.
+          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, raw) },
+          body: raw
+        })
+        await res.body.dump()
+        if (res.statusCode < 300) return stats.webhook('sent')
+        if (res.statusCode < 500) {
+          log.warn({ url, statusCode: res.statusCode }, 'webhook rejected')
+          return stats.webhook('rejected')
+        }
+        problem = `answered ${res.statusCode}`
+      } catch (err) {
+        if (closing.signal.aborted) throw err
+        problem = (err as Error).message
+      }
+      if (attempt === RETRIES) {
+        log.warn({ url, problem, attempts: attempt + 1 }, 'webhook delivery failed')
+        return stats.webhook('failed')
+      }
+      await sleep(BACKOFF_MS * 2 ** attempt, undefined, { signal: closing.signal })
+    }
+  }
+
+  return {
+    schedule (url, body, delayMs, copies) {
+      const task = (async () => {
+        await sleep(delayMs, undefined, { signal: closing.signal })
+        // The same bytes for every copy and retry, so that a duplicate is exactly that.
+        const raw = JSON.stringify(body)
+        for (let i = 0; i < copies; i++) await deliver(url, raw)
+      })()
+        .catch((err) => { if (!closing.signal.aborted) log.error({ err, url }, 'webhook task failed') })
+        .finally(() => pending.delete(task))
+      pending.add(task)
+    },
+    async close () {
+      closing.abort()
+      await Promise.all(pending)
+      await agent.close()
+    }
+  }
+}
