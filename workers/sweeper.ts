@@ -1,0 +1,41 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Deadlines } from '../plugins/deadlines.js'
+import type { JobStore } from '../plugins/store/types.js'
+
+export interface Sweeper {
+  stop (): Promise<void>
+}
+
+const BATCH = 100
+
+/** Fails async jobs whose callback did not come by their deadline. `takeDue` gives each id to one sweeper only. */
+export async function sweepOnce (store: JobStore, deadlines: Deadlines, now = Date.now()): Promise<number> {
+  let failed = 0
+  for (;;) {
+    const due = await deadlines.takeDue(now, BATCH)
+    for (const id of due) {
+      const job = await store.get(id)
+      if (job === null || job.status !== 'processing' || (job.deadline ?? 0) > now) continue
+      const waited = job.deadline === undefined ? '' : ` (deadline ${new Date(job.deadline).toISOString()})`
+      const error = `callback timed out: ${job.vendor} did not call back in time${waited}`
+      if (await store.transition(id, 'processing', { status: 'failed', error, deadline: null }) !== null) failed++
+    }
+    if (due.length < BATCH) return failed
+  }
+}
+
+export function startSweeper (store: JobStore, deadlines: Deadlines, intervalMs: number, log: FastifyBaseLogger): Sweeper {
+  let running: Promise<void> = Promise.resolve()
+  const timer = setInterval(() => {
+    running = running
+      .then(() => sweepOnce(store, deadlines))
+      .then((n) => { if (n > 0) log.info({ failed: n }, 'async jobs failed at their callback deadline') })
+      .catch((err: unknown) => log.error({ err }, 'deadline sweep failed'))
+  }, intervalMs)
+  return {
+    async stop () {
+      clearInterval(timer)
+      await running
+    }
+  }
+}
