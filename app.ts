@@ -1,0 +1,56 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import configPlugin, { type Config } from './plugins/config.js'
+import deadlinesPlugin from './plugins/deadlines.js'
+import docsPlugin from './plugins/docs.js'
+import errorHandlerPlugin from './plugins/error-handler.js'
+import healthPlugin from './plugins/health.js'
+import jobsPlugin from './plugins/jobs.js'
+import mockVendorsPlugin from './plugins/mock-vendors.js'
+import queuePlugin from './plugins/queue.js'
+import rateLimitsPlugin from './plugins/rate-limits.js'
+import storePlugin from './plugins/store.js'
+import vendorsPlugin from './plugins/vendors.js'
+import workerPlugin from './plugins/worker.js'
+import healthRoutes from './routes/health.js'
+import jobsRoutes from './routes/jobs.js'
+import { sharedSchemas } from './routes/schemas.js'
+import webhookRoutes from './routes/webhooks.js'
+
+export const BODY_LIMIT = 1024 * 1024
+
+/** Infrastructure every process needs: the API and a standalone worker register the same plugins. */
+export async function registerInfrastructure (app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(configPlugin, { config })
+  await app.register(storePlugin)
+  await app.register(queuePlugin)
+  await app.register(deadlinesPlugin)
+  await app.register(vendorsPlugin)
+  await app.register(rateLimitsPlugin)
+  await app.register(workerPlugin, { enabled: config.worker === 'in-process' })
+  await app.register(healthPlugin)
+}
+
+/** Builds the API from a configuration; it never listens, so tests and entry points share it. */
+export async function buildApp (config: Config, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    requestIdHeader: 'x-request-id',
+    // A body of the wrong type is a 400, never silently coerced (an error of 5 must not become "5").
+    ajv: { customOptions: { coerceTypes: false } },
+    ...opts
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  // Only JSON is accepted: Fastify parses text/plain by default, which would let a string in as a job.
+  app.removeContentTypeParser('text/plain')
+  for (const schema of sharedSchemas) app.addSchema(schema)
+
+  await app.register(errorHandlerPlugin)
+  await app.register(docsPlugin)
+  await registerInfrastructure(app, config)
+  if (config.mockVendors === 'in-process') await app.register(mockVendorsPlugin)
+  await app.register(jobsPlugin)
+  await app.register(jobsRoutes)
+  await app.register(webhookRoutes)
+  await app.register(healthRoutes)
+  return app
+}

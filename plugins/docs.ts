@@ -1,0 +1,29 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+/** The OpenAPI 3.1 document built from the routes' schemas, at /openapi.json, and Swagger UI at /docs. */
+async function docsPlugin (app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Multi-vendor data fetch service',
+        version: '1.0.0',
+        description: 'Queue a job for a vendor, then read its outcome. Async vendors call back through a signed webhook.'
+      },
+      tags: [
+        { name: 'jobs', description: 'submit jobs and read their outcome' },
+        { name: 'webhooks', description: 'callbacks from async vendors' },
+        { name: 'health', description: 'readiness' }
+      ]
+    },
+    // Shared schemas keep their $id as their component name.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}
+
+export default fp(docsPlugin, { name: 'docs', fastify: '5.x' })

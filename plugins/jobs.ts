@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { verify } from '../vendors/signature.js'
+import {
+  BadSignatureError, JobNotFoundError, MalformedWebhookError, NotWaitingError,
+  UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
+} from './errors.js'
+import { isTerminal, type Job, type JobChange } from './store/job-state.js'
+
+export interface JobView {
+  request_id: string
+  status: Job['status']
+  vendor: string
+  created_at: string
+  updated_at: string
+  attempts: number
+  result?: unknown
+  error?: string
+}
+
+export interface WebhookBody {
+  request_id: string
+  result?: unknown
+  error?: string
+}
+
+export interface WebhookAck {
+  request_id: string
+  outcome: 'applied' | 'duplicate'
+  status: Job['status']
+}
+
+/** What the routes call: submitting, reading and completing jobs. No HTTP here, only the rules. */
+export interface Jobs {
+  submit (body: { vendor: string } & Record<string, unknown>): Promise<string>
+  view (id: string): Promise<JobView>
+  /** Checks, in order, the vendor (404) and the signature (401), then parses the raw body (400). */
+  openWebhook (vendor: string, rawBody: Buffer, signature: string | undefined): unknown
+  applyWebhook (vendor: string, body: WebhookBody): Promise<WebhookAck>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    jobs: Jobs
+  }
+}
+
+export function toView (job: Job): JobView {
+  return {
+    request_id: job.id,
+    status: job.status,
+    vendor: job.vendor,
+    created_at: new Date(job.createdAt).toISOString(),
+    updated_at: new Date(job.updatedAt).toISOString(),
+    attempts: job.attempts,
+    ...(job.result === undefined ? {} : { result: job.result }),
+    ...(job.error === undefined ? {} : { error: job.error })
+  }
+}
+
+async function jobsPlugin (app: FastifyInstance): Promise<void> {
+  const { store, queue, vendors, deadlines } = app
+
+  app.decorate('jobs', {
+    async submit ({ vendor, ...payload }) {
+      if (vendors.get(vendor) === undefined) throw new UnknownVendorError(vendor, vendors.names().join(', '))
+      const now = Date.now()
+      const id = randomUUID()
+      await store.create({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
+      await queue.add({ id, vendor })
+      return id
+    },
+
+    async view (id) {
+      const job = await store.get(id)
+      if (job === null) throw new JobNotFoundError(id)
+      return toView(job)
+    },
+
+    openWebhook (name, rawBody, signature) {
+      const secret = vendors.get(name)?.webhookSecret
+      if (secret === undefined) throw new WebhookVendorNotFoundError(name)
+      const check = verify(secret, rawBody, signature)
+      if (!check.ok) throw new BadSignatureError(check.reason)
+      try {
+        return JSON.parse(rawBody.toString('utf8'))
+      } catch (err) {
+        throw new MalformedWebhookError((err as Error).message)
+      }
+    },
+
+    async applyWebhook (name, body) {
+      const id = body.request_id
+      const outcome: JobChange = body.error === undefined
+        ? { status: 'complete', result: body.result, deadline: null }
+        : { status: 'failed', error: body.error, deadline: null }
+      let job = await store.get(id)
+      if (job === null) throw new JobNotFoundError(id)
+      if (job.vendor !== name) throw new WrongVendorError(id, job.vendor, name)
+      if (job.status === 'processing') {
+        const applied = await store.transition(id, 'processing', outcome)
+        if (applied !== null) {
+          await deadlines.clear(id)
+          return { request_id: id, outcome: 'applied', status: applied.status }
+        }
+        // Lost a race (the deadline, or the same webhook twice at once): judge against what won.
+        job = await store.get(id)
+        if (job === null) throw new JobNotFoundError(id)
+      }
+      if (isTerminal(job.status) && sameOutcome(job, outcome)) {
+        return { request_id: id, outcome: 'duplicate', status: job.status }
+      }
+      throw new NotWaitingError(id, job.status)
+    }
+  } satisfies Jobs)
+}
+
+function sameOutcome (job: Job, outcome: JobChange): boolean {
+  if (job.status !== outcome.status) return false
+  return job.status === 'failed' ? job.error === outcome.error : isDeepStrictEqual(job.result, outcome.result)
+}
+
+export default fp(jobsPlugin, {
+  name: 'jobs',
+  fastify: '5.x',
+  dependencies: ['config', 'store', 'queue', 'vendors', 'deadlines']
+})

@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { errors, JobParams, JobReply, SubmitJobBody, SubmitJobReply } from './schemas.js'
+
+const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/jobs', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'Queue a job for a vendor',
+      body: SubmitJobBody,
+      response: {
+        202: Type.Ref(SubmitJobReply, { description: 'queued; poll the Location' }),
+        400: errors[400],
+        413: errors[413],
+        415: errors[415],
+        503: errors[503]
+      }
+    },
+    // A missing vendor is answered with the list of vendors, like an unknown one.
+    schemaErrorFormatter: (issues, dataVar) => {
+      const message = issues.map((i) => `${dataVar}${i.instancePath} ${i.message ?? 'is invalid'}`).join(', ')
+      return new Error(`${message}; known vendors: ${app.vendors.names().join(', ')}`)
+    }
+  }, async (request, reply) => {
+    const id = await app.jobs.submit(request.body)
+    return reply.code(202).header('location', `/jobs/${id}`).send({ request_id: id })
+  })
+
+  app.get('/jobs/:id', {
+    schema: {
+      tags: ['jobs'],
+      summary: "A job's status and, once done, its result or error",
+      params: JobParams,
+      response: { 200: Type.Ref(JobReply), 400: errors[400], 404: errors[404], 503: errors[503] }
+    }
+  }, async (request) => app.jobs.view(request.params.id))
+}
+
+export default jobsRoutes

@@ -1,0 +1,83 @@
+import { type TUnsafe, Type } from '@sinclair/typebox'
+import { JOB_STATUSES } from '../plugins/store/job-state.js'
+
+/** A plain `enum` of strings, which reads better in the spec and in generated clients than anyOf of consts. */
+const StringEnum = <T extends string>(values: readonly T[], options: { $id?: string } = {}): TUnsafe<T> =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...options })
+
+/** The HTTP contract (v1): routes are registered from these schemas and openapi.yaml is generated from them. */
+
+export const ErrorReply = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String({ examples: ['VFS_ERR_UNKNOWN_VENDOR'] }),
+  error: Type.String(),
+  message: Type.String()
+}, { $id: 'ErrorReply', description: "Fastify's error shape; never a stack trace" })
+
+const errorRef = (description: string) => Type.Ref(ErrorReply, { description })
+
+export const JobStatus = StringEnum(JOB_STATUSES, { $id: 'JobStatus' })
+
+export const RequestId = Type.String({ format: 'uuid', description: 'the job id returned by POST /jobs' })
+
+export const SubmitJobBody = Type.Object({
+  vendor: Type.String({ minLength: 1, description: 'a configured vendor, e.g. syncVendor or asyncVendor' })
+}, {
+  additionalProperties: true,
+  description: 'every property other than vendor is the job payload, stored and sent to the vendor as given',
+  examples: [{ vendor: 'syncVendor', type: 'user_data', userId: 123 }]
+})
+
+export const SubmitJobReply = Type.Object({ request_id: RequestId }, { $id: 'SubmitJobReply' })
+
+export const JobParams = Type.Object({ id: RequestId })
+
+export const JobReply = Type.Object({
+  request_id: RequestId,
+  status: Type.Ref(JobStatus),
+  vendor: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+  attempts: Type.Integer({ minimum: 0, description: 'vendor calls made so far' }),
+  result: Type.Optional(Type.Unknown({ description: "the vendor's data, once complete" })),
+  error: Type.Optional(Type.String({ description: 'why the job failed, or why the last attempt did' }))
+}, { $id: 'JobReply' })
+
+export const WebhookParams = Type.Object({ vendor: Type.String({ description: 'the async vendor calling back' }) })
+
+export const WebhookBody = Type.Object({
+  request_id: RequestId,
+  result: Type.Optional(Type.Unknown({ description: "the vendor's data; completes the job" })),
+  error: Type.Optional(Type.String({ minLength: 1, description: 'the vendor could not serve the job; fails it' }))
+}, { $id: 'WebhookBody' })
+
+export const SignatureHeaders = Type.Object({
+  'x-signature': Type.Optional(Type.String({
+    description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the vendor secret>; at most 5 minutes old'
+  }))
+})
+
+export const WebhookReply = Type.Object({
+  request_id: RequestId,
+  outcome: StringEnum(['applied', 'duplicate'] as const),
+  status: Type.Ref(JobStatus)
+}, { $id: 'WebhookReply' })
+
+export const HealthReply = Type.Object({
+  status: StringEnum(['ok', 'unavailable'] as const),
+  mode: Type.String({ description: 'embedded, redis or full' }),
+  checks: Type.Record(Type.String(), StringEnum(['up', 'down', 'off'] as const))
+}, { $id: 'HealthReply' })
+
+/** Shared schemas, added once so that the spec names them under components. */
+export const sharedSchemas = [ErrorReply, JobStatus, SubmitJobReply, JobReply, WebhookBody, WebhookReply, HealthReply]
+
+export const errors = {
+  400: errorRef('bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor'),
+  401: errorRef('missing, wrong or stale signature'),
+  404: errorRef('unknown job or vendor'),
+  409: errorRef('the job cannot take this change'),
+  413: errorRef('body over the size limit'),
+  415: errorRef('content type is not application/json'),
+  503: errorRef('a dependency is down')
+}

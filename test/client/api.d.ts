@@ -1,0 +1,390 @@
+// Generated from openapi.yaml by `npm run openapi`; do not edit.
+export interface paths {
+    "/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a job for a vendor */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description every property other than vendor is the job payload, stored and sent to the vendor as given */
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "vendor": "syncVendor",
+                     *       "type": "user_data",
+                     *       "userId": 123
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description a configured vendor, e.g. syncVendor or asyncVendor */
+                        vendor: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description queued; poll the Location */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubmitJobReply"];
+                    };
+                };
+                /** @description bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description content type is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a dependency is down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job's status and, once done, its result or error */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the job id returned by POST /jobs */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobReply"];
+                    };
+                };
+                /** @description bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description unknown job or vendor */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a dependency is down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/vendor-webhook/{vendor}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An async vendor's signed callback */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the vendor secret>; at most 5 minutes old */
+                    "x-signature"?: string;
+                };
+                path: {
+                    /** @description the async vendor calling back */
+                    vendor: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookBody"];
+                };
+            };
+            responses: {
+                /** @description applied, or a duplicate of what is recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookReply"];
+                    };
+                };
+                /** @description bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description missing, wrong or stale signature */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description unknown job or vendor */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description the job cannot take this change */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description content type is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a dependency is down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the service can take jobs, and the state of each dependency */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description can take jobs */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HealthReply"];
+                    };
+                };
+                /** @description cannot take jobs; checks name what is down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HealthReply"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description Fastify's error shape; never a stack trace */
+        ErrorReply: {
+            statusCode: number;
+            /** @example VFS_ERR_UNKNOWN_VENDOR */
+            code: string;
+            error: string;
+            message: string;
+        };
+        /** @enum {string} */
+        JobStatus: "pending" | "processing" | "complete" | "failed";
+        SubmitJobReply: {
+            /**
+             * Format: uuid
+             * @description the job id returned by POST /jobs
+             */
+            request_id: string;
+        };
+        JobReply: {
+            /**
+             * Format: uuid
+             * @description the job id returned by POST /jobs
+             */
+            request_id: string;
+            status: components["schemas"]["JobStatus"];
+            vendor: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description vendor calls made so far */
+            attempts: number;
+            /** @description the vendor's data, once complete */
+            result?: unknown;
+            /** @description why the job failed, or why the last attempt did */
+            error?: string;
+        };
+        WebhookBody: {
+            /**
+             * Format: uuid
+             * @description the job id returned by POST /jobs
+             */
+            request_id: string;
+            /** @description the vendor's data; completes the job */
+            result?: unknown;
+            /** @description the vendor could not serve the job; fails it */
+            error?: string;
+        };
+        WebhookReply: {
+            /**
+             * Format: uuid
+             * @description the job id returned by POST /jobs
+             */
+            request_id: string;
+            /** @enum {string} */
+            outcome: "applied" | "duplicate";
+            status: components["schemas"]["JobStatus"];
+        };
+        HealthReply: {
+            /** @enum {string} */
+            status: "ok" | "unavailable";
+            /** @description embedded, redis or full */
+            mode: string;
+            checks: {
+                [key: string]: "up" | "down" | "off";
+            };
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;

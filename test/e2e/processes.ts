@@ -1,0 +1,49 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { request } from 'undici'
+import { type TestContext, waitFor } from '../helper.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface Started {
+  child: ChildProcess
+  output: () => string
+  stop (signal?: NodeJS.Signals): Promise<number | null>
+}
+
+/** Starts one of the project's entry points as its own process, the way a deployment would. */
+export function startProcess (t: TestContext, entry: string, env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let log = ''
+  const keep = (chunk: Buffer): void => { log = (log + chunk.toString()).slice(-20_000) }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+    const exited = once(child, 'exit')
+    child.kill(signal)
+    const [code] = await exited
+    return code as number | null
+  }
+  t.teardown(() => stop('SIGKILL'))
+  return { child, output: () => log, stop }
+}
+
+/** Waits until a started service answers 200 on /health. */
+export async function healthy (started: Started, baseUrl: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor(async () => {
+    if (started.child.exitCode !== null) throw new Error(`process exited early:\n${started.output()}`)
+    try {
+      const res = await request(`${baseUrl}/health`)
+      await res.body.dump()
+      return res.statusCode === 200 ? true : undefined
+    } catch {
+      return undefined
+    }
+  }, timeoutMs, `${baseUrl}/health`)
+}

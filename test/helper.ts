@@ -1,0 +1,82 @@
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../app.js'
+import { type Config, loadConfig } from '../plugins/config.js'
+import { DEV_ASYNC_VENDOR_SECRET, mergeVendors, defaultVendors, type VendorEntry } from '../vendors/config.js'
+import type { MockFaults } from '../vendors/mock-faults.js'
+import { buildMockAsyncVendor } from '../vendors/mock-async.js'
+import { buildMockSyncVendor } from '../vendors/mock-sync.js'
+
+/** The part of a tap test that the helpers use. */
+export interface TestContext {
+  teardown (fn: () => unknown): void
+}
+
+export const SECRET = DEV_ASYNC_VENDOR_SECRET
+
+/** A port nobody listens on right now, for a server whose own URL must be known before it starts. */
+export async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+export interface Mocks {
+  sync: FastifyInstance
+  async: FastifyInstance
+  vendors: Record<string, VendorEntry>
+}
+
+/** Both mock vendors on free ports, and the vendor entries that point at them. */
+export async function startMocks (t: TestContext, faults: Partial<MockFaults> = {}): Promise<Mocks> {
+  const sync = buildMockSyncVendor({ faults })
+  const async = buildMockAsyncVendor({ secret: SECRET, faults: { webhookDelayMinMs: 20, webhookDelayMaxMs: 80, ...faults } })
+  t.teardown(() => Promise.all([sync.close(), async.close()]))
+  const syncUrl = await sync.listen({ port: 0, host: '127.0.0.1' })
+  const asyncUrl = await async.listen({ port: 0, host: '127.0.0.1' })
+  return {
+    sync,
+    async,
+    vendors: {
+      syncVendor: { url: syncUrl, retry: { baseDelayMs: 10, maxDelayMs: 100 } },
+      asyncVendor: { url: asyncUrl, retry: { baseDelayMs: 10, maxDelayMs: 100 } }
+    }
+  }
+}
+
+/** A configuration as the environment would give it, with vendor entries merged as VENDORS_FILE would. */
+export function testConfig (env: Record<string, string> = {}, vendors: Record<string, VendorEntry> = {}): Config {
+  const config = loadConfig({ MOCK_VENDORS: 'off', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '50', ...env })
+  return { ...config, vendors: mergeVendors(defaultVendors(SECRET), vendors) }
+}
+
+/** The app, ready and closed when the test ends. */
+export async function buildTestApp (t: TestContext, config: Config = testConfig()): Promise<FastifyInstance> {
+  const app = await buildApp(config)
+  t.teardown(() => app.close())
+  await app.ready()
+  return app
+}
+
+/** The app listening on its configured port, so that async vendors can call it back over real HTTP. */
+export async function listenTestApp (t: TestContext, env: Record<string, string> = {}, vendors: Record<string, VendorEntry> = {}): Promise<{ app: FastifyInstance, url: string }> {
+  const port = await freePort()
+  const app = await buildTestApp(t, testConfig({ PORT: String(port), ...env }, vendors))
+  await app.listen({ port, host: '127.0.0.1' })
+  return { app, url: `http://127.0.0.1:${port}` }
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T> (check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { test } from 'tap'
+import { parse } from 'yaml'
+import { CLIENT_TYPES_FILE, renderClientTypes } from '../openapi.js'
+import { buildTestApp, testConfig } from './helper.js'
+
+const committed = readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')
+
+test('the committed openapi.yaml is what the app serves (run npm run openapi after changing the contract)', async (t) => {
+  const app = await buildTestApp(t, testConfig({ WORKER: 'off' }))
+  const served = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  t.same(parse(committed), served)
+})
+
+test('openapi.yaml is a valid OpenAPI 3.1 document', async (t) => {
+  const validator = new Validator()
+  const result = await validator.validate(parse(committed))
+  t.same(result.errors ?? [], [])
+  t.ok(result.valid)
+  t.equal(validator.version, '3.1')
+})
+
+test('the spec documents every route with its error replies', async (t) => {
+  const spec = parse(committed)
+  t.same(Object.keys(spec.paths).sort(), ['/health', '/jobs', '/jobs/{id}', '/vendor-webhook/{vendor}'])
+  t.same(Object.keys(spec.paths['/jobs'].post.responses).sort(), ['202', '400', '413', '415', '503'])
+  t.same(Object.keys(spec.paths['/vendor-webhook/{vendor}'].post.responses).sort(), ['200', '400', '401', '404', '409', '413', '415', '503'])
+  t.ok(spec.components.schemas.ErrorReply, 'errors share one named schema')
+})
+
+test('the committed client types are what openapi-typescript generates from openapi.yaml', async (t) => {
+  t.equal(readFileSync(CLIENT_TYPES_FILE, 'utf8'), await renderClientTypes(committed))
+})
+
+test('Swagger UI is served at /docs', async (t) => {
+  const app = await buildTestApp(t, testConfig({ WORKER: 'off' }))
+  const res = await app.inject({ method: 'GET', url: '/docs/' })
+  t.equal(res.statusCode, 200)
+  t.match(res.body, /swagger/i)
+})

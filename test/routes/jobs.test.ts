@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto'
+import { test } from 'tap'
+import { BODY_LIMIT } from '../../app.js'
+import { buildTestApp, testConfig } from '../helper.js'
+
+const idle = () => testConfig({ WORKER: 'off' })
+const json = { 'content-type': 'application/json' }
+
+test('a job is accepted with 202, a request_id and a Location, and reads back as pending', async (t) => {
+  const app = await buildTestApp(t, idle())
+  const res = await app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'syncVendor', type: 'user_data', userId: 123 } })
+  t.equal(res.statusCode, 202)
+  const { request_id: id } = res.json()
+  t.match(id, /^[0-9a-f-]{36}$/)
+  t.equal(res.headers.location, `/jobs/${id}`)
+  const job = await app.inject({ method: 'GET', url: `/jobs/${id}` })
+  t.equal(job.statusCode, 200)
+  t.match(job.json(), { request_id: id, status: 'pending', vendor: 'syncVendor', attempts: 0 })
+  t.equal(new Date(job.json().created_at).toISOString(), job.json().created_at, 'timestamps are ISO-8601')
+  t.notOk('result' in job.json())
+  t.same((await app.store.get(id))?.payload, { type: 'user_data', userId: 123 }, 'the payload is stored as sent, without the vendor')
+  t.same((await app.queue.read(10, 10)).map((d) => d.id), [id], 'and queued once')
+})
+
+const badPosts: Array<[string, { payload: string, headers?: Record<string, string> }, number, RegExp]> = [
+  ['malformed JSON', { payload: '{"vendor": "syncVendor",' }, 400, /JSON/i],
+  ['a JSON array', { payload: '[{"vendor":"syncVendor"}]' }, 400, /object/],
+  ['a JSON string', { payload: '"syncVendor"' }, 400, /object/],
+  ['JSON null', { payload: 'null' }, 400, /object|null/],
+  ['no vendor', { payload: '{"userId": 1}' }, 400, /vendor.*known vendors: syncVendor, asyncVendor/],
+  ['a vendor that is not a string', { payload: '{"vendor": 7}' }, 400, /vendor.*known vendors/],
+  ['an unknown vendor', { payload: '{"vendor": "nobody"}' }, 400, /unknown vendor "nobody"; known vendors: syncVendor, asyncVendor/],
+  ['an empty body', { payload: '' }, 400, /empty|JSON|body/i],
+  ['text/plain', { payload: '{"vendor":"syncVendor"}', headers: { 'content-type': 'text/plain' } }, 415, /Unsupported Media Type/i],
+  ['form data', { payload: 'vendor=syncVendor', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, /Unsupported Media Type/i],
+  ['a body over the limit', { payload: JSON.stringify({ vendor: 'syncVendor', blob: 'x'.repeat(BODY_LIMIT) }) }, 413, /too large/i]
+]
+
+for (const [what, request, status, message] of badPosts) {
+  test(`POST /jobs with ${what} is answered ${status} in the error shape and stores nothing`, async (t) => {
+    const app = await buildTestApp(t, idle())
+    const res = await app.inject({ method: 'POST', url: '/jobs', headers: { ...json, ...request.headers }, payload: request.payload })
+    t.equal(res.statusCode, status)
+    const body = res.json()
+    t.same(Object.keys(body).sort(), ['code', 'error', 'message', 'statusCode'])
+    t.equal(body.statusCode, status)
+    t.match(body.message, message)
+    t.notMatch(res.body, /at .*\.(ts|js):\d+/, 'no stack trace')
+    t.same(await app.queue.read(10, 10), [], 'nothing was queued')
+  })
+}
+
+test('GET /jobs/{id} with an id that is not a UUID is 400, an unknown one 404', async (t) => {
+  const app = await buildTestApp(t, idle())
+  const bad = await app.inject({ method: 'GET', url: '/jobs/not-a-uuid' })
+  t.equal(bad.statusCode, 400)
+  t.match(bad.json(), { code: 'FST_ERR_VALIDATION', message: /uuid/ })
+  const id = randomUUID()
+  const unknown = await app.inject({ method: 'GET', url: `/jobs/${id}` })
+  t.equal(unknown.statusCode, 404)
+  t.same(unknown.json(), { statusCode: 404, code: 'VFS_ERR_JOB_NOT_FOUND', error: 'Not Found', message: `no job with id ${id}` })
+})
+
+test('an unknown route is a 404 in the same error shape', async (t) => {
+  const app = await buildTestApp(t, idle())
+  const res = await app.inject({ method: 'DELETE', url: '/jobs' })
+  t.equal(res.statusCode, 404)
+  t.match(res.json(), { statusCode: 404, code: 'VFS_ERR_ROUTE_NOT_FOUND', error: 'Not Found' })
+})
+
+test('an unexpected failure is a 500 that hides its details', async (t) => {
+  const app = await buildTestApp(t, idle())
+  app.store.create = async () => { throw new Error('disk on fire at /secret/path.ts:12') }
+  const res = await app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'syncVendor' } })
+  t.equal(res.statusCode, 500)
+  t.same(res.json(), { statusCode: 500, code: 'VFS_ERR_INTERNAL', error: 'Internal Server Error', message: 'Internal Server Error' })
+})
+
+test('/health reports each dependency and 503 when the store is down', async (t) => {
+  const app = await buildTestApp(t, testConfig())
+  const ok = await app.inject({ method: 'GET', url: '/health' })
+  t.equal(ok.statusCode, 200)
+  t.same(ok.json(), { status: 'ok', mode: 'embedded', checks: { store: 'up', queue: 'up', worker: 'up' } })
+  app.store.ping = async () => { throw new Error('gone') }
+  const down = await app.inject({ method: 'GET', url: '/health' })
+  t.equal(down.statusCode, 503)
+  t.same(down.json(), { status: 'unavailable', mode: 'embedded', checks: { store: 'down', queue: 'up', worker: 'up' } })
+})
