@@ -1,0 +1,41 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Redis, RedisKey, Result } from 'ioredis'
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** create-job.lua: 1 when created, 0 when the id exists. */
+    vfsCreateJob (job: RedisKey, statusIndex: RedisKey, vendorIndex: RedisKey,
+      id: string, createdAt: number, ttlMs: number, cutoff: number, ...hash: string[]): Result<0 | 1, Context>
+    /** transition-job.lua: the changed hash as a flat array, or null when the job was not in `from`. */
+    vfsTransitionJob (job: RedisKey, fromIndex: RedisKey, toIndex: RedisKey,
+      from: string, updatedAt: number, cutoff: number, setCount: number, ...setThenRemove: string[]): Result<string[] | null, Context>
+  }
+}
+
+/**
+ * The .lua files are read from the source tree, found as the nearest folder above this module with a
+ * package.json: that is the project root both from plugins/redis (tsx) and from dist/plugins/redis
+ * (tsc copies no .lua files into dist/, and dist/ has no package.json of its own).
+ */
+function scriptsDir (): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: cannot find the Lua scripts`)
+    dir = parent
+  }
+  return join(dir, 'plugins', 'redis', 'scripts')
+}
+
+const dir = scriptsDir()
+const lua = (name: string): string => readFileSync(join(dir, `${name}.lua`), 'utf8')
+const CREATE_JOB = lua('create-job')
+const TRANSITION_JOB = lua('transition-job')
+
+/** Registers the job scripts on a client; ioredis sends EVALSHA and falls back to EVAL after a restart. */
+export function defineJobScripts (redis: Redis): void {
+  redis.defineCommand('vfsCreateJob', { numberOfKeys: 3, lua: CREATE_JOB })
+  redis.defineCommand('vfsTransitionJob', { numberOfKeys: 3, lua: TRANSITION_JOB })
+}
