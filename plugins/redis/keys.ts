@@ -18,12 +18,16 @@ export interface RedisKeys {
   queue: string
   /** Stream: entries delivered too many times. */
   deadLetter: string
+  /** Stream `job-events`: every transition, `id from to`. */
+  events: string
   /** Zset of queue entries by the time they are due (retries with backoff). */
   delayed: string
   /** Zset of job ids by the time an async vendor's callback is due. */
   deadlines: string
   /** The consumer group that reads `queue`. */
   group: string
+  /** rate-limiter-flexible's key prefix for one vendor's windows; outside the tag, as no script joins it. */
+  rateLimit (vendor: string): string
 }
 
 /** The one place Redis keys are built: `<prefix>:{jobs}:<name>`. A test gives each case its own prefix. */
@@ -37,8 +41,10 @@ export function redisKeys (prefix = 'vfs'): RedisKeys {
     vendor: (vendor) => key(`vendor:${vendor}`),
     queue: key('job-queue'),
     deadLetter: key('job-dlq'),
+    events: key('job-events'),
     delayed: key('delayed'),
     deadlines: key('deadlines'),
-    group: 'workers'
+    group: 'workers',
+    rateLimit: (vendor) => `${prefix}:rate_limit:${vendor}`
   }
 }

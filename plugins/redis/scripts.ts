@@ -6,11 +6,15 @@ import type { Redis, RedisKey, Result } from 'ioredis'
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** create-job.lua: 1 when created, 0 when the id exists. */
-    vfsCreateJob (job: RedisKey, statusIndex: RedisKey, vendorIndex: RedisKey,
-      id: string, createdAt: number, ttlMs: number, cutoff: number, ...hash: string[]): Result<0 | 1, Context>
+    vfsCreateJob (job: RedisKey, statusIndex: RedisKey, vendorIndex: RedisKey, queue: RedisKey,
+      id: string, createdAt: number, ttlMs: number, cutoff: number, enqueueFor: string, ...hash: string[]): Result<0 | 1, Context>
     /** transition-job.lua: the changed hash as a flat array, or null when the job was not in `from`. */
-    vfsTransitionJob (job: RedisKey, fromIndex: RedisKey, toIndex: RedisKey,
-      from: string, updatedAt: number, cutoff: number, setCount: number, ...setThenRemove: string[]): Result<string[] | null, Context>
+    vfsTransitionJob (job: RedisKey, fromIndex: RedisKey, toIndex: RedisKey, events: RedisKey,
+      from: string, updatedAt: number, cutoff: number, eventsMaxLen: number, setCount: number, ...setThenRemove: string[]): Result<string[] | null, Context>
+    /** promote-delayed.lua: [entries queued, when the next is due or -1]. */
+    vfsPromoteDelayed (delayed: RedisKey, queue: RedisKey, now: number, max: number): Result<[number, number], Context>
+    /** lease-due.lua: the job ids whose deadline passed, each leased to this caller for `leaseMs`. */
+    vfsLeaseDue (deadlines: RedisKey, now: number, max: number, leaseMs: number): Result<string[], Context>
   }
 }
 
@@ -33,9 +37,13 @@ const dir = scriptsDir()
 const lua = (name: string): string => readFileSync(join(dir, `${name}.lua`), 'utf8')
 const CREATE_JOB = lua('create-job')
 const TRANSITION_JOB = lua('transition-job')
+const PROMOTE_DELAYED = lua('promote-delayed')
+const LEASE_DUE = lua('lease-due')
 
-/** Registers the job scripts on a client; ioredis sends EVALSHA and falls back to EVAL after a restart. */
-export function defineJobScripts (redis: Redis): void {
-  redis.defineCommand('vfsCreateJob', { numberOfKeys: 3, lua: CREATE_JOB })
-  redis.defineCommand('vfsTransitionJob', { numberOfKeys: 3, lua: TRANSITION_JOB })
+/** Registers the scripts on a client; ioredis sends EVALSHA and falls back to EVAL after a restart. */
+export function defineScripts (redis: Redis): void {
+  redis.defineCommand('vfsCreateJob', { numberOfKeys: 4, lua: CREATE_JOB })
+  redis.defineCommand('vfsTransitionJob', { numberOfKeys: 4, lua: TRANSITION_JOB })
+  redis.defineCommand('vfsPromoteDelayed', { numberOfKeys: 2, lua: PROMOTE_DELAYED })
+  redis.defineCommand('vfsLeaseDue', { numberOfKeys: 1, lua: LEASE_DUE })
 }

@@ -1,10 +1,12 @@
 import type { Redis } from 'ioredis'
 import { redisKeys } from '../redis/keys.js'
-import { defineJobScripts } from '../redis/scripts.js'
+import { defineScripts } from '../redis/scripts.js'
 import { canTransition, IllegalTransitionError, JOB_STATUSES, type Job, type JobChange, type JobStatus } from './job-state.js'
 import type { JobStore } from './types.js'
 
 export const DEFAULT_JOB_TTL_MS = 30 * 24 * 60 * 60 * 1000
+/** Transitions kept in the job-events stream, approximately: an audit trail, not a history of record. */
+const EVENTS_MAX_LEN = 1_000_000
 
 export interface RedisStoreOptions {
   prefix?: string
@@ -72,21 +74,28 @@ function pairs (flat: string[]): Record<string, string> {
   return hash
 }
 
+export interface RedisStore extends JobStore {
+  /** Creates the job and its job-queue entry in one script, so that neither exists without the other. */
+  submit (job: Job): Promise<void>
+}
+
 /** Redis mode's store: a hash per job that expires after `ttlMs`, changed only by the Lua scripts. */
-export function createRedisStore (redis: Redis, opts: RedisStoreOptions = {}): JobStore {
+export function createRedisStore (redis: Redis, opts: RedisStoreOptions = {}): RedisStore {
   const keys = redisKeys(opts.prefix)
   const ttlMs = opts.ttlMs ?? DEFAULT_JOB_TTL_MS
   // Index entries older than the TTL point at hashes Redis has already expired.
   const cutoff = (): number => Date.now() - ttlMs
-  defineJobScripts(redis)
+  defineScripts(redis)
+  const create = async (job: Job, enqueue: boolean): Promise<void> => {
+    const hash = Object.entries(toHash(job)).flat()
+    const created = await redis.vfsCreateJob(keys.job(job.id), keys.status(job.status), keys.vendor(job.vendor), keys.queue,
+      job.id, job.createdAt, ttlMs, cutoff(), enqueue ? job.vendor : '', ...hash)
+    if (created === 0) throw new Error(`job ${job.id} already exists`)
+  }
   return {
     kind: 'redis',
-    async create (job) {
-      const hash = Object.entries(toHash(job)).flat()
-      const created = await redis.vfsCreateJob(keys.job(job.id), keys.status(job.status), keys.vendor(job.vendor),
-        job.id, job.createdAt, ttlMs, cutoff(), ...hash)
-      if (created === 0) throw new Error(`job ${job.id} already exists`)
-    },
+    create: (job) => create(job, false),
+    submit: (job) => create(job, true),
     async get (id) {
       const hash = await redis.hgetall(keys.job(id))
       return Object.keys(hash).length === 0 ? null : fromHash(hash)
@@ -96,8 +105,8 @@ export function createRedisStore (redis: Redis, opts: RedisStoreOptions = {}): J
       // Refused here, before any round trip: an illegal move is a bug in the caller, not a lost race.
       if (!canTransition(from, to)) throw new IllegalTransitionError(from, to)
       const { set, remove } = changeFields(to, change)
-      const flat = await redis.vfsTransitionJob(keys.job(id), keys.status(from), keys.status(to),
-        from, Date.now(), cutoff(), set.length / 2, ...set, ...remove)
+      const flat = await redis.vfsTransitionJob(keys.job(id), keys.status(from), keys.status(to), keys.events,
+        from, Date.now(), cutoff(), EVENTS_MAX_LEN, set.length / 2, ...set, ...remove)
       return flat === null ? null : fromHash(pairs(flat))
     },
     async ping () {

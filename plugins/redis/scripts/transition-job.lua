@@ -1,18 +1,22 @@
 --[[
   Compare-and-set on a job: applies a change only while the job is in the status the caller
-  read, then moves it between status indexes. HSET and HDEL keep the hash's expiry.
+  read, then moves it between status indexes and records the transition in the events stream,
+  an audit trail that shows, for example, that no job ever completed twice. HSET and HDEL keep
+  the hash's expiry.
 
   Input:
     KEYS[1] job hash
     KEYS[2] index of the status it leaves
     KEYS[3] index of the status it enters (the same key when the status stays)
+    KEYS[4] job-events stream
 
     ARGV[1] expected status
     ARGV[2] updatedAt, ms since the epoch
     ARGV[3] index cutoff, as in create-job.lua
-    ARGV[4] n: how many field, value pairs follow
-    ARGV[5 .. 4+2n] field, value pairs to set
-    ARGV[5+2n ...] fields to remove
+    ARGV[4] events kept, approximately (MAXLEN ~)
+    ARGV[5] n: how many field, value pairs follow; the first pair is status, <new status>
+    ARGV[6 .. 5+2n] field, value pairs to set
+    ARGV[6+2n ...] fields to remove
 
   Output:
     the changed hash as a flat array: field, value, field, value...
@@ -25,8 +29,8 @@ if current[1] ~= ARGV[1] then
   return nil
 end
 
-local last = 4 + 2 * tonumber(ARGV[4])
-rcall('HSET', KEYS[1], 'updatedAt', ARGV[2], unpack(ARGV, 5, last))
+local last = 5 + 2 * tonumber(ARGV[5])
+rcall('HSET', KEYS[1], 'updatedAt', ARGV[2], unpack(ARGV, 6, last))
 if #ARGV > last then
   rcall('HDEL', KEYS[1], unpack(ARGV, last + 1))
 end
@@ -34,5 +38,7 @@ end
 rcall('ZREM', KEYS[2], current[2])
 rcall('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[3])
 rcall('ZADD', KEYS[3], current[3], current[2])
+
+rcall('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'id', current[2], 'from', ARGV[1], 'to', ARGV[7])
 
 return rcall('HGETALL', KEYS[1])

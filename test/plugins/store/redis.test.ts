@@ -97,3 +97,19 @@ test('an illegal transition is refused before any command reaches Redis', { skip
   await t.rejects(store.transition(randomUUID(), 'pending', { status: 'processing' }), { message: /Connection is closed/ },
     'a legal one does reach the (closed) connection')
 })
+
+test('every applied transition is recorded in job-events, and a lost race records nothing', { skip }, async (t) => {
+  const { url, prefix } = await redisFor(t)
+  const redis = client(t, url)
+  const store = createRedisStore(redis, { prefix })
+  const job = newJob()
+  await store.create(job)
+  await store.transition(job.id, 'pending', { status: 'processing', attempts: 1 })
+  await store.transition(job.id, 'pending', { status: 'processing', attempts: 2 })
+  await store.transition(job.id, 'processing', { status: 'complete', result: {} })
+  const events = await redis.xrange(redisKeys(prefix).events, '-', '+')
+  t.same(events.map(([, fields]) => fields), [
+    ['id', job.id, 'from', 'pending', 'to', 'processing'],
+    ['id', job.id, 'from', 'processing', 'to', 'complete']
+  ])
+})
