@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import type { VendorConfig } from '../vendors/config.js'
+import { redisKeys } from './redis/keys.js'
 import { msUntilNextWindow, planWindows, type WindowPlan, windowIndex } from '../vendors/rate-windows.js'
 
 /** Waits for a vendor's token instead of failing the job; the limiter behind it is per mode. */
@@ -31,7 +32,7 @@ export function createRateLimits (vendors: Iterable<VendorConfig>, build: (plan:
         signal?.throwIfAborted()
         const now = Date.now()
         try {
-          await limiter.consume(`${vendor.name}:${windowIndex(plan, now)}`)
+          await limiter.consume(String(windowIndex(plan, now)))
           return
         } catch (err) {
           if (!(err instanceof RateLimiterRes)) throw err
@@ -43,10 +44,17 @@ export function createRateLimits (vendors: Iterable<VendorConfig>, build: (plan:
   }
 }
 
+/** In Redis mode every worker process counts into the same windows, so the limit holds however many run. */
 async function rateLimitsPlugin (app: FastifyInstance): Promise<void> {
-  // Each window gets its own key, so a key only needs to outlive its window.
-  app.decorate('rateLimits', createRateLimits(app.config.vendors.values(), (plan) =>
-    new RateLimiterMemory({ points: plan.points, duration: Math.ceil(plan.windowMs / 1000) + 1 })))
+  const { vendors, redis } = app.config
+  const keys = redis === undefined ? undefined : redisKeys(redis.prefix)
+  app.decorate('rateLimits', createRateLimits(vendors.values(), (plan, vendor) => {
+    // Each window gets its own key, so a key only needs to outlive its window.
+    const opts = { points: plan.points, duration: Math.ceil(plan.windowMs / 1000) + 1 }
+    return keys === undefined
+      ? new RateLimiterMemory(opts)
+      : new RateLimiterRedis({ ...opts, storeClient: app.redis, keyPrefix: keys.rateLimit(vendor) })
+  }))
 }
 
 export default fp(rateLimitsPlugin, { name: 'rate-limits', fastify: '5.x', dependencies: ['config'] })

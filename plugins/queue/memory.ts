@@ -1,7 +1,8 @@
+import type { JobStore } from '../store/types.js'
 import type { Delivery, JobQueue, QueueEntry } from './types.js'
 
 /** Embedded mode's queue: an array and the readers waiting on it. Nothing survives the process. */
-export function createMemoryQueue (): JobQueue {
+export function createMemoryQueue (store: JobStore): JobQueue {
   const ready: QueueEntry[] = []
   const waiting = new Set<() => void>()
   const delayed = new Set<NodeJS.Timeout>()
@@ -16,10 +17,15 @@ export function createMemoryQueue (): JobQueue {
     wake()
   }
   const take = (max: number): Delivery[] =>
-    ready.splice(0, max).map((entry) => ({ ...entry, ack: async () => {} }))
+    ready.splice(0, max).map((entry) => ({ ...entry, deliveries: 1, ack: async () => {}, deadLetter: async () => {} }))
 
   return {
     kind: 'memory',
+    async submit (job) {
+      if (closed) throw new Error('queue is closed')
+      await store.create(job)
+      push({ id: job.id, vendor: job.vendor })
+    },
     async add (entry, delayMs = 0) {
       if (closed) throw new Error('queue is closed')
       if (delayMs <= 0) return push(entry)
