@@ -68,8 +68,7 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       if (vendors.get(vendor) === undefined) throw new UnknownVendorError(vendor, vendors.names().join(', '))
       const now = Date.now()
       const id = randomUUID()
-      await store.create({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
-      await queue.add({ id, vendor })
+      await queue.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
       return id
     },
 
@@ -102,6 +101,7 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       if (job.status === 'processing') {
         const applied = await store.transition(id, 'processing', outcome)
         if (applied !== null) {
+          app.log.info({ requestId: id, status: applied.status, vendor: name }, 'job ended by webhook')
           await deadlines.clear(id)
           return { request_id: id, outcome: 'applied', status: applied.status }
         }

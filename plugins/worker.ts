@@ -24,7 +24,8 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
     const { store, queue, vendors, rateLimits, deadlines, config } = app
     const log = app.log.child({ component: 'worker' })
     const lanes = new Map([...config.vendors.values()].map((v) => [v.name, v.concurrency]))
-    consumer = startConsumer({ store, queue, vendors, rateLimits, deadlines, log }, lanes)
+    const maxDeliveries = config.redis?.maxDeliveries ?? Number.POSITIVE_INFINITY
+    consumer = startConsumer({ store, queue, vendors, rateLimits, deadlines, log }, { lanes, maxDeliveries })
     sweeper = startSweeper(store, deadlines, config.sweepIntervalMs, log)
   })
   // preClose runs before any plugin's onClose, so the worker stops while the store and pools still work.

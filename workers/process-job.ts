@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Deadlines } from '../plugins/deadlines.js'
+import type { QueueEntry } from '../plugins/queue/types.js'
 import type { JobQueue } from '../plugins/queue/types.js'
 import type { RateLimits } from '../plugins/rate-limits.js'
+import type { Job } from '../plugins/store/job-state.js'
 import type { JobStore } from '../plugins/store/types.js'
 import type { VendorRegistry } from '../plugins/vendors.js'
 import { UnrecoverableVendorError, VendorError } from '../vendors/errors.js'
@@ -17,26 +19,45 @@ export interface WorkerDeps {
 }
 
 /**
- * One attempt at one job. Every write is a compare-and-set on the state it leaves, so a duplicate
- * delivery, or a webhook that beat the acceptance, changes nothing twice.
+ * A job this delivery may call the vendor for, claimed by compare-and-set: a pending job, or, on a
+ * redelivery, one a dead worker left processing before the vendor accepted it. Null: nothing to do.
  */
-export async function processJob (deps: WorkerDeps, id: string, signal?: AbortSignal): Promise<void> {
+async function claim (store: JobStore, job: Job, redelivered: boolean): Promise<Job | null> {
+  const attempts = job.attempts + 1
+  if (job.status === 'pending') return store.transition(job.id, 'pending', { status: 'processing', attempts })
+  if (job.status === 'processing' && redelivered && job.deadline === undefined) {
+    return store.transition(job.id, 'processing', { attempts })
+  }
+  return null
+}
+
+/**
+ * One attempt at one job. Every write is a compare-and-set on the state it leaves, so a duplicate
+ * delivery, or a webhook that beat the acceptance, changes nothing twice. Each write comes before the
+ * queue hears of it, so a crash between two steps leaves the entry to be delivered again, never lost.
+ */
+export async function processJob (deps: WorkerDeps, entry: QueueEntry & { deliveries: number }, signal?: AbortSignal): Promise<void> {
   const { store, queue, vendors, rateLimits, deadlines, log } = deps
+  const { id } = entry
   const job = await store.get(id)
-  if (job === null || job.status !== 'pending') return
+  if (job === null || (job.status !== 'pending' && job.status !== 'processing')) return
   const vendor = vendors.get(job.vendor)
   if (vendor === undefined) {
-    await store.transition(id, 'pending', { status: 'failed', error: `vendor "${job.vendor}" is no longer configured` })
+    await store.transition(id, job.status, { status: 'failed', error: `vendor "${job.vendor}" is no longer configured` })
     return
   }
-  await rateLimits.acquire(vendor, signal)
-  const claimed = await store.transition(id, 'pending', { status: 'processing', attempts: job.attempts + 1 })
+  const claimed = await claim(store, job, entry.deliveries > 1)
   if (claimed === null) return
+  // The token is taken last, right before the call, so that little time passes between the limiter's
+  // count and the vendor's.
+  await rateLimits.acquire(vendor, signal)
   const callbackUrl = vendor.mode === 'async' ? vendors.callbackUrl(vendor.name) : undefined
   try {
     const result = await vendors.client(vendor.name).call({ requestId: id, payload: job.payload, callbackUrl })
     if (vendor.mode === 'sync') {
-      await store.transition(id, 'processing', { status: 'complete', result, error: null })
+      if (await store.transition(id, 'processing', { status: 'complete', result, error: null }) !== null) {
+        log.info({ requestId: id, status: 'complete', attempts: claimed.attempts }, 'job complete')
+      }
       return
     }
     // The deadline is recorded before the job shows it, so no waiting job is ever without one.

@@ -7,18 +7,22 @@ export interface Sweeper {
 }
 
 const BATCH = 100
+const LEASE_MS = 30_000
 
-/** Fails async jobs whose callback did not come by their deadline. `takeDue` gives each id to one sweeper only. */
+/** Fails async jobs whose callback did not come by their deadline. Each overdue id is leased to one sweeper. */
 export async function sweepOnce (store: JobStore, deadlines: Deadlines, now = Date.now()): Promise<number> {
   let failed = 0
   for (;;) {
-    const due = await deadlines.takeDue(now, BATCH)
+    const due = await deadlines.lease(now, BATCH, LEASE_MS)
     for (const id of due) {
       const job = await store.get(id)
-      if (job === null || job.status !== 'processing' || (job.deadline ?? 0) > now) continue
-      const waited = job.deadline === undefined ? '' : ` (deadline ${new Date(job.deadline).toISOString()})`
-      const error = `callback timed out: ${job.vendor} did not call back in time${waited}`
-      if (await store.transition(id, 'processing', { status: 'failed', error, deadline: null }) !== null) failed++
+      // A deadline that moved (the job was called again) is not yet due: the new one stands.
+      if (job?.status === 'processing' && (job.deadline ?? 0) <= now) {
+        const waited = job.deadline === undefined ? '' : ` (deadline ${new Date(job.deadline).toISOString()})`
+        const error = `callback timed out: ${job.vendor} did not call back in time${waited}`
+        if (await store.transition(id, 'processing', { status: 'failed', error, deadline: null }) !== null) failed++
+      }
+      if (job?.status !== 'processing' || (job.deadline ?? 0) <= now) await deadlines.clear(id)
     }
     if (due.length < BATCH) return failed
   }

@@ -1,0 +1,42 @@
+import closeWithGrace from 'close-with-grace'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { registerInfrastructure } from '../app.js'
+import { type Config, loadConfig } from '../plugins/config.js'
+import errorHandlerPlugin from '../plugins/error-handler.js'
+import healthRoutes from '../routes/health.js'
+import { sharedSchemas } from '../routes/schemas.js'
+
+/**
+ * `npm run worker`: a standalone worker. The same infrastructure plugins as the API, no public routes,
+ * and /health on WORKER_PORT. Any number may run against one Redis.
+ */
+export async function buildWorker (config: Config, opts: { logger?: object | boolean } = {}): Promise<FastifyInstance> {
+  if (config.redis === undefined) {
+    throw new Error('a standalone worker needs REDIS_URL: in embedded mode the queue lives inside the API process')
+  }
+  const app = Fastify({ logger: opts.logger ?? false })
+  for (const schema of sharedSchemas) app.addSchema(schema)
+  await app.register(errorHandlerPlugin)
+  await registerInfrastructure(app, { ...config, worker: 'in-process', mockVendors: 'off' })
+  await app.register(healthRoutes)
+  return app
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let app: FastifyInstance
+  let config: Config
+  try {
+    config = loadConfig()
+    app = await buildWorker(config, { logger: { level: config.logLevel, base: { role: 'worker' } } })
+    await app.ready()
+  } catch (err) {
+    console.error(`cannot start the worker: ${(err as Error).message}`)
+    process.exit(1)
+  }
+  closeWithGrace({ delay: Number(process.env.FASTIFY_CLOSE_GRACE_DELAY ?? 15_000) }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'worker closing with error')
+    else app.log.info(`${signal} received, worker closing`)
+    await app.close()
+  })
+  await app.listen({ port: config.workerPort, host: config.host })
+}
