@@ -9,6 +9,7 @@ import jobsPlugin from './plugins/jobs.js'
 import mockVendorsPlugin from './plugins/mock-vendors.js'
 import queuePlugin from './plugins/queue.js'
 import rateLimitsPlugin from './plugins/rate-limits.js'
+import redisPlugin from './plugins/redis.js'
 import storePlugin from './plugins/store.js'
 import vendorsPlugin from './plugins/vendors.js'
 import workerPlugin from './plugins/worker.js'
@@ -22,6 +23,7 @@ export const BODY_LIMIT = 1024 * 1024
 /** Infrastructure every process needs: the API and a standalone worker register the same plugins. */
 export async function registerInfrastructure (app: FastifyInstance, config: Config): Promise<void> {
   await app.register(configPlugin, { config })
+  if (config.redis !== undefined) await app.register(redisPlugin, { url: config.redis.url })
   await app.register(storePlugin)
   await app.register(queuePlugin)
   await app.register(deadlinesPlugin)

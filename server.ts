@@ -11,12 +11,20 @@ try {
   process.exit(1)
 }
 
-const app = await buildApp(config, {
-  logger: { level: config.logLevel },
-  connectionTimeout: 30_000,
-  requestTimeout: 30_000,
-  keepAliveTimeout: 72_000
-})
+let app: Awaited<ReturnType<typeof buildApp>>
+try {
+  app = await buildApp(config, {
+    logger: { level: config.logLevel },
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000
+  })
+  await app.ready()
+} catch (err) {
+  // Start-up failures (Redis unreachable, a port taken) are one line, not a stack dump.
+  console.error(`cannot start: ${(err as Error).message}`)
+  process.exit(1)
+}
 
 closeWithGrace({ delay: Number(process.env.FASTIFY_CLOSE_GRACE_DELAY ?? 15_000) }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'server closing with error')

@@ -16,14 +16,30 @@ const Env = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   WORKER_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3003 }),
   ASYNC_VENDOR_SECRET: Type.String({ minLength: 8, default: DEV_ASYNC_VENDOR_SECRET }),
-  SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 })
+  SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'vfs' }),
+  CLAIM_IDLE_MS: Type.Optional(Type.Integer({ minimum: 100 })),
+  MAX_DELIVERIES: Type.Integer({ minimum: 1, default: 5 }),
+  JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 })
 })
+
+/** Redis mode's settings; absent in embedded mode. */
+export interface RedisConfig {
+  url: string
+  prefix: string
+  /** An entry unacknowledged this long is taken from its (dead) consumer; longer than any vendor call. */
+  claimIdleMs: number
+  /** Deliveries after which an entry goes to the dead-letter stream and its job fails. */
+  maxDeliveries: number
+  jobTtlMs: number
+}
 
 export interface Config {
   port: number
   host: string
   logLevel: string
-  mode: 'embedded'
+  mode: 'embedded' | 'redis'
+  redis?: RedisConfig
   worker: 'in-process' | 'off'
   mockVendors: 'in-process' | 'off'
   publicUrl: string
@@ -50,20 +66,33 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     throw new ConfigError(`invalid environment: ${(err as Error).message}`)
   }
-  if (raw.REDIS_URL !== undefined || raw.MONGO_URL !== undefined) {
-    throw new ConfigError('REDIS_URL and MONGO_URL are not supported yet: this version runs in embedded mode only')
+  if (raw.MONGO_URL !== undefined) throw new ConfigError('MONGO_URL is not supported yet: use REDIS_URL alone (redis mode)')
+  const vendors = loadVendors(raw.VENDORS_FILE, raw.ASYNC_VENDOR_SECRET)
+  const longestCallMs = Math.max(...[...vendors.values()].map((v) => v.timeoutMs))
+  const redis = raw.REDIS_URL === undefined
+    ? undefined
+    : {
+        url: raw.REDIS_URL,
+        prefix: raw.REDIS_PREFIX,
+        claimIdleMs: raw.CLAIM_IDLE_MS ?? longestCallMs + 30_000,
+        maxDeliveries: raw.MAX_DELIVERIES,
+        jobTtlMs: Math.round(raw.JOB_TTL_DAYS * 24 * 60 * 60 * 1000)
+      }
+  if (redis !== undefined && redis.claimIdleMs <= longestCallMs) {
+    throw new ConfigError(`invalid environment: CLAIM_IDLE_MS (${redis.claimIdleMs}) must be longer than the longest vendor call (${longestCallMs} ms)`)
   }
   return {
     port: raw.PORT,
     host: raw.HOST,
     logLevel: raw.LOG_LEVEL,
-    mode: 'embedded',
+    mode: redis === undefined ? 'embedded' : 'redis',
+    ...(redis === undefined ? {} : { redis }),
     worker: raw.WORKER,
-    mockVendors: raw.MOCK_VENDORS ?? 'in-process',
+    mockVendors: raw.MOCK_VENDORS ?? (redis === undefined ? 'in-process' : 'off'),
     publicUrl: (raw.PUBLIC_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),
     workerPort: raw.WORKER_PORT,
     sweepIntervalMs: raw.SWEEP_INTERVAL_MS,
-    vendors: loadVendors(raw.VENDORS_FILE, raw.ASYNC_VENDOR_SECRET)
+    vendors
   }
 }
 

@@ -1,13 +1,17 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
+import { UnavailableError } from './errors.js'
+import { isRedisUnavailable } from './redis.js'
 
 /**
  * One error shape for every reply, `{statusCode, code, error, message}`. A 4xx says what was wrong;
- * an unexpected 5xx is logged in full and answered without its details.
+ * an unexpected 5xx is logged in full and answered without its details; an outage is a 503.
  */
 async function errorHandlerPlugin (app: FastifyInstance): Promise<void> {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+  app.setErrorHandler((caught: FastifyError, request, reply) => {
+    // A dependency that is down is the service's state, not a bug: a quick 503 the client can retry.
+    const err: FastifyError = isRedisUnavailable(caught) ? new UnavailableError('the job store cannot be reached') : caught
     const statusCode = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
     const exposed = statusCode < 500 || (err.code?.startsWith('VFS_ERR_') ?? false)
     if (statusCode >= 500) request.log.error({ err }, 'request failed')

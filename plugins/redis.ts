@@ -22,6 +22,13 @@ export class RedisConnectionError extends Error {
   override name = 'RedisConnectionError'
 }
 
+/** Whether a command failed because Redis cannot be reached now (as opposed to a bug or a bad reply). */
+export function isRedisUnavailable (err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  return err.name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Command timed out/.test(err.message)
+}
+
 /** Checks the URL ourselves: ioredis reads almost any string as something, and a typo should fail at start. */
 function parseRedisUrl (url: string): URL {
   // The URL may carry a password, so no message repeats it.
@@ -55,6 +62,8 @@ export async function createRedisClient (url: string, opts: RedisOptions & { log
     // A command already sent when the connection drops fails at the first reconnection attempt
     // instead of being replayed: a replayed compare-and-set could report a race it had in fact won.
     maxRetriesPerRequest: 0,
+    // A server that hangs with the connection open must not hang callers; above any XREADGROUP BLOCK.
+    commandTimeout: 5_000,
     ...overrides
   })
 

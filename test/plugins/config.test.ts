@@ -29,8 +29,15 @@ test('a bad value is one clear error naming the variable', async (t) => {
   t.throws(() => loadConfig({ ASYNC_VENDOR_SECRET: 'short' }), ConfigError)
 })
 
-test('Redis and MongoDB URLs are refused until those modes exist, rather than silently ignored', async (t) => {
-  t.throws(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }), { message: /embedded mode only/ })
+test('REDIS_URL selects redis mode, with claims longer than any vendor call and no mock vendors in process', async (t) => {
+  const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })
+  t.match(config, { mode: 'redis', mockVendors: 'off', redis: { url: 'redis://127.0.0.1:6379', prefix: 'vfs', claimIdleMs: 40_000, maxDeliveries: 5, jobTtlMs: 30 * 24 * 3600 * 1000 } })
+  t.equal(loadConfig({ REDIS_URL: 'redis://x', MOCK_VENDORS: 'in-process' }).mockVendors, 'in-process')
+  t.throws(() => loadConfig({ REDIS_URL: 'redis://x', CLAIM_IDLE_MS: '5000' }), { message: /CLAIM_IDLE_MS \(5000\) must be longer than the longest vendor call \(10000 ms\)/ })
+})
+
+test('MONGO_URL is refused until the MongoDB store exists, rather than silently ignored', async (t) => {
+  t.throws(() => loadConfig({ REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs' }), { message: /MONGO_URL is not supported yet/ })
 })
 
 test('VENDORS_FILE overrides the fields it gives and adds new vendors with defaults', async (t) => {
