@@ -9,20 +9,29 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export interface Started {
   child: ChildProcess
   output: () => string
+  /** Every whole log line `keep` picked, however long the process ran. */
+  kept: string[]
   stop (signal?: NodeJS.Signals): Promise<number | null>
 }
 
 /** Starts one of the project's entry points as its own process, the way a deployment would. */
-export function startProcess (t: TestContext, entry: string, env: Record<string, string>): Started {
+export function startProcess (t: TestContext, entry: string, env: Record<string, string>, keep?: (line: string) => boolean): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let log = ''
-  const keep = (chunk: Buffer): void => { log = (log + chunk.toString()).slice(-20_000) }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
+  let partial = ''
+  const kept: string[] = []
+  child.stdout?.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000)
+    if (keep === undefined) return
+    const lines = (partial + chunk.toString()).split('\n')
+    partial = lines.pop() ?? ''
+    for (const line of lines) if (keep(line)) kept.push(line)
+  })
+  child.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-20_000) })
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
     const exited = once(child, 'exit')
@@ -31,7 +40,7 @@ export function startProcess (t: TestContext, entry: string, env: Record<string,
     return code as number | null
   }
   t.teardown(() => stop('SIGKILL'))
-  return { child, output: () => log, stop }
+  return { child, output: () => log, kept, stop }
 }
 
 /** Waits until a started service answers 200 on /health. */

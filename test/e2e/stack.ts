@@ -1,0 +1,129 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Redis } from 'ioredis'
+import { Agent, request } from 'undici'
+import { redisKeys } from '../../plugins/redis/keys.js'
+import { JOB_STATUSES } from '../../plugins/store/job-state.js'
+import { startRedis, type TestRedis } from '../redis-server.js'
+import { freePort, type TestContext, waitFor } from '../helper.js'
+import type { VendorEntry } from '../../vendors/config.js'
+import { healthy, type Started, startProcess } from './processes.js'
+
+export interface Stack {
+  redis: TestRedis
+  api: Started
+  base: string
+  syncVendor: string
+  asyncVendor: string
+  workers: Started[]
+  startWorker (): Promise<Started>
+  post (body: Record<string, unknown>): Promise<{ status: number, id?: string }>
+  statuses (ids: string[]): Promise<string[]>
+  vendorStats (url: string): Promise<{ received: number, maxPerSecond: number, maxCallsPerRequest: number, distinctRequests: number }>
+}
+
+/** "job complete" lines, which a worker logs once per compare-and-set that completed a job. */
+export const completion = (line: string): boolean => line.includes('"msg":"job complete"')
+
+/**
+ * The deployed shape, all real processes: a throwaway Redis, the mock vendors, an API that consumes
+ * nothing (WORKER=off), and as many standalone workers as the test starts.
+ */
+export async function startStack (t: TestContext & { testdir (): string }, opts: {
+  vendors?: Record<string, VendorEntry>
+  env?: Record<string, string>
+  mockEnv?: Record<string, string>
+  appendonly?: boolean
+} = {}): Promise<Stack> {
+  const redis = await startRedis(t, { appendonly: opts.appendonly ?? false })
+  const [port, syncPort, asyncPort] = [await freePort(), await freePort(), await freePort()]
+  const syncVendor = `http://127.0.0.1:${syncPort}`
+  const asyncVendor = `http://127.0.0.1:${asyncPort}`
+  const vendorsFile = join(t.testdir(), 'vendors.json')
+  writeFileSync(vendorsFile, JSON.stringify({
+    ...opts.vendors,
+    syncVendor: { url: syncVendor, ...opts.vendors?.syncVendor },
+    asyncVendor: { url: asyncVendor, ...opts.vendors?.asyncVendor }
+  }))
+  const base = `http://127.0.0.1:${port}`
+  const env = { REDIS_URL: redis.url, VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ...opts.env }
+
+  const mocks = startProcess(t, 'vendors/server.ts', { SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ...opts.mockEnv })
+  const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' })
+  await healthy(api, base)
+  await waitFor(async () => (await fetch(`${syncVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')
+  if (mocks.child.exitCode !== null) throw new Error(mocks.output())
+
+  const dispatcher = new Agent({ connections: 50 })
+  t.teardown(() => dispatcher.close())
+  const workers: Started[] = []
+  return {
+    redis,
+    api,
+    base,
+    syncVendor,
+    asyncVendor,
+    workers,
+    async startWorker () {
+      const workerPort = await freePort()
+      const worker = startProcess(t, 'workers/worker.ts', { ...env, WORKER_PORT: String(workerPort), LOG_LEVEL: 'info' }, completion)
+      await healthy(worker, `http://127.0.0.1:${workerPort}`)
+      workers.push(worker)
+      return worker
+    },
+    async post (body) {
+      const res = await request(`${base}/jobs`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const json = await res.body.json() as { request_id?: string }
+      return { status: res.statusCode, ...(json.request_id === undefined ? {} : { id: json.request_id }) }
+    },
+    async statuses (ids) {
+      return Promise.all(ids.map(async (id) => {
+        const res = await request(`${base}/jobs/${id}`, { dispatcher })
+        return (await res.body.json() as { status: string }).status
+      }))
+    },
+    async vendorStats (url) {
+      const res = await request(`${url}/admin/stats`)
+      return await res.body.json() as { received: number, maxPerSecond: number, maxCallsPerRequest: number, distinctRequests: number }
+    }
+  }
+}
+
+/** Posts `n` jobs concurrently and returns their ids; every one must be acknowledged with 202. */
+export async function postMany (stack: Stack, n: number, body: (i: number) => Record<string, unknown>): Promise<string[]> {
+  return Promise.all(Array.from({ length: n }, async (_, i) => {
+    const { status, id } = await stack.post(body(i))
+    if (status !== 202 || id === undefined) throw new Error(`POST /jobs answered ${status}`)
+    return id
+  }))
+}
+
+/** How many jobs are in each status, read from the store's own indexes, cheaply enough to poll. */
+export async function countByStatus (redis: Redis): Promise<Record<string, number>> {
+  const keys = redisKeys()
+  const counts = await Promise.all(JOB_STATUSES.map((s) => redis.zcard(keys.status(s))))
+  return Object.fromEntries(JOB_STATUSES.map((s, i) => [s, counts[i] ?? 0]))
+}
+
+/** How many times each job entered `status`, from the store's own job-events stream. */
+export async function transitionsTo (redis: Redis, status: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>()
+  for (let start = '-'; ;) {
+    const page = await redis.xrange(redisKeys().events, start, '+', 'COUNT', 5000)
+    for (const [, fields] of page) {
+      if (fields[5] === status && fields[1] !== undefined) counts.set(fields[1], (counts.get(fields[1]) ?? 0) + 1)
+    }
+    const last = page.at(-1)?.[0]
+    if (page.length < 5000 || last === undefined) return counts
+    start = `(${last}`
+  }
+}
+
+/** Waits until `n` jobs have ended, then reads every job's status through the API. */
+export async function allEnded (stack: Stack, redis: Redis, ids: string[], timeoutMs: number): Promise<string[]> {
+  await waitFor(async () => {
+    const counts = await countByStatus(redis)
+    return (counts.complete ?? 0) + (counts.failed ?? 0) >= ids.length ? true : undefined
+  }, timeoutMs, `${ids.length} jobs to end`)
+  return stack.statuses(ids)
+}
