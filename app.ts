@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import breakerPlugin from './plugins/breaker.js'
 import configPlugin, { type Config } from './plugins/config.js'
 import deadlinesPlugin from './plugins/deadlines.js'
 import docsPlugin from './plugins/docs.js'
@@ -29,6 +30,7 @@ export async function registerInfrastructure (app: FastifyInstance, config: Conf
   await app.register(deadlinesPlugin)
   await app.register(vendorsPlugin)
   await app.register(rateLimitsPlugin)
+  await app.register(breakerPlugin)
   await app.register(workerPlugin, { enabled: config.worker === 'in-process' })
   await app.register(healthPlugin)
 }

@@ -21,11 +21,11 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
   if (!opts.enabled) return
 
   app.addHook('onReady', async () => {
-    const { store, queue, vendors, rateLimits, deadlines, config } = app
+    const { store, queue, vendors, rateLimits, deadlines, breaker, config } = app
     const log = app.log.child({ component: 'worker' })
     const lanes = new Map([...config.vendors.values()].map((v) => [v.name, v.concurrency]))
     const maxDeliveries = config.redis?.maxDeliveries ?? Number.POSITIVE_INFINITY
-    consumer = startConsumer({ store, queue, vendors, rateLimits, deadlines, log }, { lanes, maxDeliveries })
+    consumer = startConsumer({ store, queue, vendors, rateLimits, deadlines, breaker, log }, { lanes, maxDeliveries })
     sweeper = startSweeper(store, deadlines, config.sweepIntervalMs, log)
   })
   // preClose runs before any plugin's onClose, so the worker stops while the store and pools still work.
@@ -38,5 +38,5 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
 export default fp(workerPlugin, {
   name: 'worker',
   fastify: '5.x',
-  dependencies: ['config', 'store', 'queue', 'vendors', 'rate-limits', 'deadlines']
+  dependencies: ['config', 'store', 'queue', 'vendors', 'rate-limits', 'deadlines', 'breaker']
 })

@@ -17,6 +17,14 @@ export const VendorEntry = Type.Object({
     baseDelayMs: Type.Optional(Type.Integer({ minimum: 0 })),
     maxDelayMs: Type.Optional(Type.Integer({ minimum: 0 }))
   }, { additionalProperties: false })),
+  breaker: Type.Optional(Type.Object({
+    minCalls: Type.Optional(Type.Integer({ minimum: 1 })),
+    failureRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    windowMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+    halfOpenAfterMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    probes: Type.Optional(Type.Integer({ minimum: 1 }))
+  }, { additionalProperties: false })),
+  maxWaitMs: Type.Optional(Type.Integer({ minimum: 1 })),
   webhookSecret: Type.Optional(Type.String({ minLength: 8 })),
   callbackTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 }))
 }, { additionalProperties: false })
@@ -33,8 +41,20 @@ export interface VendorConfig {
   concurrency: number
   timeoutMs: number
   retry: { attempts: number, baseDelayMs: number, maxDelayMs: number }
+  breaker: BreakerPolicy
+  /** No job waits on an open breaker longer than this from its submission. */
+  maxWaitMs: number
   webhookSecret?: string
   callbackTimeoutMs: number
+}
+
+/** Opens after at least `minCalls` calls within `windowMs` of which `failureRatio` failed; probes after `halfOpenAfterMs`. */
+export interface BreakerPolicy {
+  minCalls: number
+  failureRatio: number
+  windowMs: number
+  halfOpenAfterMs: number
+  probes: number
 }
 
 export type Vendors = ReadonlyMap<string, VendorConfig>
@@ -46,6 +66,8 @@ const COMMON = {
   concurrency: 50,
   timeoutMs: 10_000,
   retry: { attempts: 5, baseDelayMs: 200, maxDelayMs: 30_000 },
+  breaker: { minCalls: 20, failureRatio: 0.5, windowMs: 10_000, halfOpenAfterMs: 5_000, probes: 1 },
+  maxWaitMs: 15 * 60_000,
   callbackTimeoutMs: 5 * 60_000
 }
 
@@ -92,7 +114,8 @@ export function mergeVendors (
       mode: entry.mode ?? base?.mode ?? 'sync',
       url: entry.url ?? base?.url ?? '',
       rateLimit: { perSecond: 10, burst: 5, ...base?.rateLimit, ...entry.rateLimit },
-      retry: { ...COMMON.retry, ...base?.retry, ...entry.retry }
+      retry: { ...COMMON.retry, ...base?.retry, ...entry.retry },
+      breaker: { ...COMMON.breaker, ...base?.breaker, ...entry.breaker }
     }
     if (merged.mode === 'async' && merged.webhookSecret === undefined) {
       throw new VendorsFileError(`${source} is invalid: async vendor "${name}" needs "webhookSecret" to verify its callbacks`)

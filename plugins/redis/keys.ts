@@ -28,6 +28,8 @@ export interface RedisKeys {
   group: string
   /** rate-limiter-flexible's key prefix for one vendor's windows; outside the tag, as no script joins it. */
   rateLimit (vendor: string): string
+  /** One vendor's circuit breaker: its state and its outcome buckets, under one tag. */
+  breaker (vendor: string): { state: string, bucket (index: number): string }
 }
 
 /** The one place Redis keys are built: `<prefix>:{jobs}:<name>`. A test gives each case its own prefix. */
@@ -45,6 +47,10 @@ export function redisKeys (prefix = 'vfs'): RedisKeys {
     delayed: key('delayed'),
     deadlines: key('deadlines'),
     group: 'workers',
-    rateLimit: (vendor) => `${prefix}:rate_limit:${vendor}`
+    rateLimit: (vendor) => `${prefix}:rate_limit:${vendor}`,
+    breaker: (vendor) => {
+      const at = (name: string): string => `${prefix}:{breaker:${vendor}}:${name}`
+      return { state: at('state'), bucket: (index) => at(`bucket:${index}`) }
+    }
   }
 }

@@ -9,10 +9,15 @@ declare module 'ioredis' {
     vfsCreateJob (job: RedisKey, statusIndex: RedisKey, vendorIndex: RedisKey, queue: RedisKey,
       id: string, createdAt: number, ttlMs: number, cutoff: number, enqueueFor: string, ...hash: string[]): Result<0 | 1, Context>
     /** transition-job.lua: the changed hash as a flat array, or null when the job was not in `from`. */
-    vfsTransitionJob (job: RedisKey, fromIndex: RedisKey, toIndex: RedisKey, events: RedisKey,
-      from: string, updatedAt: number, cutoff: number, eventsMaxLen: number, setCount: number, ...setThenRemove: string[]): Result<string[] | null, Context>
+    vfsTransitionJob (job: RedisKey, fromIndex: RedisKey, toIndex: RedisKey, events: RedisKey, queue: RedisKey,
+      from: string, updatedAt: number, cutoff: number, eventsMaxLen: number, enqueue: '0' | '1', setCount: number,
+      ...setThenRemove: string[]): Result<string[] | null, Context>
     /** promote-delayed.lua: [entries queued, when the next is due or -1]. */
     vfsPromoteDelayed (delayed: RedisKey, queue: RedisKey, now: number, max: number): Result<[number, number], Context>
+    /** breaker-permit.lua: [1, 0] call; [1, 1] call as a probe; [0, when] wait until `when`. */
+    vfsBreakerPermit (state: RedisKey, now: number, maxProbes: number, halfOpenAfterMs: number): Result<[number, number], Context>
+    /** breaker-record.lua: the breaker's state after this outcome. */
+    vfsBreakerRecord (...keysThenArgs: Array<string | number>): Result<'open' | 'closed', Context>
     /** lease-due.lua: the job ids whose deadline passed, each leased to this caller for `leaseMs`. */
     vfsLeaseDue (deadlines: RedisKey, now: number, max: number, leaseMs: number): Result<string[], Context>
   }
@@ -39,11 +44,16 @@ const CREATE_JOB = lua('create-job')
 const TRANSITION_JOB = lua('transition-job')
 const PROMOTE_DELAYED = lua('promote-delayed')
 const LEASE_DUE = lua('lease-due')
+const BREAKER_PERMIT = lua('breaker-permit')
+const BREAKER_RECORD = lua('breaker-record')
 
 /** Registers the scripts on a client; ioredis sends EVALSHA and falls back to EVAL after a restart. */
 export function defineScripts (redis: Redis): void {
   redis.defineCommand('vfsCreateJob', { numberOfKeys: 4, lua: CREATE_JOB })
-  redis.defineCommand('vfsTransitionJob', { numberOfKeys: 4, lua: TRANSITION_JOB })
+  redis.defineCommand('vfsTransitionJob', { numberOfKeys: 5, lua: TRANSITION_JOB })
   redis.defineCommand('vfsPromoteDelayed', { numberOfKeys: 2, lua: PROMOTE_DELAYED })
   redis.defineCommand('vfsLeaseDue', { numberOfKeys: 1, lua: LEASE_DUE })
+  redis.defineCommand('vfsBreakerPermit', { numberOfKeys: 1, lua: BREAKER_PERMIT })
+  // The number of buckets varies with the window, so the caller passes the key count first.
+  redis.defineCommand('vfsBreakerRecord', { lua: BREAKER_RECORD })
 }
