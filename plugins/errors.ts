@@ -9,3 +9,4 @@ export const MalformedWebhookError = createError('VFS_ERR_MALFORMED_WEBHOOK', 'w
 export const WrongVendorError = createError('VFS_ERR_WRONG_VENDOR', 'job %s belongs to vendor "%s", not "%s"', 409)
 export const NotWaitingError = createError('VFS_ERR_NOT_WAITING', 'job %s is no longer waiting for a callback (status %s)', 409)
 export const UnavailableError = createError('VFS_ERR_UNAVAILABLE', 'service unavailable: %s', 503)
+export const NotFailedError = createError('VFS_ERR_NOT_FAILED', 'job %s is %s: only a failed job can be retried', 409)

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { verify } from '../vendors/signature.js'
 import {
-  BadSignatureError, JobNotFoundError, MalformedWebhookError, NotWaitingError,
+  BadSignatureError, JobNotFoundError, MalformedWebhookError, NotFailedError, NotWaitingError,
   UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
 import { isTerminal, type Job, type JobChange } from './store/job-state.js'
@@ -39,6 +39,8 @@ export interface Jobs {
   /** Checks, in order, the vendor (404) and the signature (401), then parses the raw body (400). */
   openWebhook (vendor: string, rawBody: Buffer, signature: string | undefined): unknown
   applyWebhook (vendor: string, body: WebhookBody): Promise<WebhookAck>
+  /** Sends a failed job back to pending with a new attempt budget. */
+  retry (id: string): Promise<JobView>
 }
 
 declare module 'fastify' {
@@ -88,6 +90,14 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       } catch (err) {
         throw new MalformedWebhookError((err as Error).message)
       }
+    },
+
+    async retry (id) {
+      const replayed = await queue.replay(id, { status: 'pending', attempts: 0, error: null, deadline: null })
+      if (replayed !== null) return toView(replayed)
+      const job = await store.get(id)
+      if (job === null) throw new JobNotFoundError(id)
+      throw new NotFailedError(id, job.status)
     },
 
     async applyWebhook (name, body) {

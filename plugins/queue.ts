@@ -30,7 +30,8 @@ async function queuePlugin (app: FastifyInstance): Promise<void> {
     keys: redisKeys(settings.prefix),
     consumer: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     claimIdleMs: settings.claimIdleMs,
-    submit: (job) => store.submit(job)
+    submit: (job) => store.submit(job),
+    replay: (id, change) => store.transitionAndQueue(id, 'failed', change)
   })
   app.decorate('queue', queue)
   app.addHook('onClose', async () => {

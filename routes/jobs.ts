@@ -34,6 +34,15 @@ const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Ref(JobReply), 400: errors[400], 404: errors[404], 503: errors[503] }
     }
   }, async (request) => app.jobs.view(request.params.id))
+
+  app.post('/jobs/:id/retry', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'Send a failed job back to pending with a new attempt budget',
+      params: JobParams,
+      response: { 202: Type.Ref(JobReply, { description: 'queued again' }), 400: errors[400], 404: errors[404], 409: errors[409], 503: errors[503] }
+    }
+  }, async (request, reply) => reply.code(202).send(await app.jobs.retry(request.params.id)))
 }
 
 export default jobsRoutes

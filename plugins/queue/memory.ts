@@ -26,6 +26,12 @@ export function createMemoryQueue (store: JobStore): JobQueue {
       await store.create(job)
       push({ id: job.id, vendor: job.vendor })
     },
+    async replay (id, change) {
+      if (closed) throw new Error('queue is closed')
+      const job = await store.transition(id, 'failed', change)
+      if (job !== null) push({ id, vendor: job.vendor })
+      return job
+    },
     async add (entry, delayMs = 0) {
       if (closed) throw new Error('queue is closed')
       if (delayMs <= 0) return push(entry)

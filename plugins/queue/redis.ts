@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { RedisKeys } from '../redis/keys.js'
-import type { Job } from '../store/job-state.js'
+import type { Job, JobChange } from '../store/job-state.js'
 import type { Delivery, JobQueue, QueueEntry } from './types.js'
 
 export interface RedisQueueOptions {
@@ -11,6 +11,8 @@ export interface RedisQueueOptions {
   claimIdleMs: number
   /** Records the job and its stream entry in one script (the store owns the job's hash). */
   submit (job: Job): Promise<void>
+  /** Changes a failed job and adds its stream entry in one script. */
+  replay (id: string, change: JobChange): Promise<Job | null>
   /** Dead letters kept, approximately. */
   deadLetterMaxLen?: number
 }
@@ -88,6 +90,7 @@ export async function createRedisQueue (redis: Redis, blocking: Redis, opts: Red
   return {
     kind: 'redis',
     submit: opts.submit,
+    replay: opts.replay,
     async add (entry, delayMs = 0) {
       if (delayMs <= 0) {
         await redis.xadd(keys.queue, '*', 'id', entry.id, 'vendor', entry.vendor)

@@ -1,4 +1,4 @@
-import type { Job } from '../store/job-state.js'
+import type { Job, JobChange } from '../store/job-state.js'
 
 /** What the queue carries: the job and its vendor, so that a consumer can pick the vendor's lane unread. */
 export interface QueueEntry {
@@ -19,6 +19,8 @@ export interface JobQueue {
   readonly kind: string
   /** Records a new job and queues it together: neither exists without the other. */
   submit (job: Job): Promise<void>
+  /** Sends a failed job back to pending with `change` and queues it, together; null when it was not failed. */
+  replay (id: string, change: JobChange): Promise<Job | null>
   /** Queues an existing job again, now or after `delayMs`. */
   add (entry: QueueEntry, delayMs?: number): Promise<void>
   /** Up to `max` deliveries, waiting at most `blockMs` for the first; [] when none came or the queue closed. */

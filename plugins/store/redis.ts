@@ -77,6 +77,8 @@ function pairs (flat: string[]): Record<string, string> {
 export interface RedisStore extends JobStore {
   /** Creates the job and its job-queue entry in one script, so that neither exists without the other. */
   submit (job: Job): Promise<void>
+  /** A transition that also queues the job, in one script: a replayed job is never pending without an entry. */
+  transitionAndQueue (id: string, from: JobStatus, change: JobChange): Promise<Job | null>
 }
 
 /** Redis mode's store: a hash per job that expires after `ttlMs`, changed only by the Lua scripts. */
@@ -92,6 +94,15 @@ export function createRedisStore (redis: Redis, opts: RedisStoreOptions = {}): R
       job.id, job.createdAt, ttlMs, cutoff(), enqueue ? job.vendor : '', ...hash)
     if (created === 0) throw new Error(`job ${job.id} already exists`)
   }
+  const transition = async (id: string, from: JobStatus, change: JobChange, enqueue: boolean): Promise<Job | null> => {
+    const to = change.status ?? from
+    // Refused here, before any round trip: an illegal move is a bug in the caller, not a lost race.
+    if (!canTransition(from, to)) throw new IllegalTransitionError(from, to)
+    const { set, remove } = changeFields(to, change)
+    const flat = await redis.vfsTransitionJob(keys.job(id), keys.status(from), keys.status(to), keys.events, keys.queue,
+      from, Date.now(), cutoff(), EVENTS_MAX_LEN, enqueue ? '1' : '0', set.length / 2, ...set, ...remove)
+    return flat === null ? null : fromHash(pairs(flat))
+  }
   return {
     kind: 'redis',
     create: (job) => create(job, false),
@@ -100,15 +111,8 @@ export function createRedisStore (redis: Redis, opts: RedisStoreOptions = {}): R
       const hash = await redis.hgetall(keys.job(id))
       return Object.keys(hash).length === 0 ? null : fromHash(hash)
     },
-    async transition (id, from, change) {
-      const to = change.status ?? from
-      // Refused here, before any round trip: an illegal move is a bug in the caller, not a lost race.
-      if (!canTransition(from, to)) throw new IllegalTransitionError(from, to)
-      const { set, remove } = changeFields(to, change)
-      const flat = await redis.vfsTransitionJob(keys.job(id), keys.status(from), keys.status(to), keys.events,
-        from, Date.now(), cutoff(), EVENTS_MAX_LEN, set.length / 2, ...set, ...remove)
-      return flat === null ? null : fromHash(pairs(flat))
-    },
+    transition: (id, from, change) => transition(id, from, change, false),
+    transitionAndQueue: (id, from, change) => transition(id, from, change, true),
     async ping () {
       await redis.ping()
     }

@@ -86,3 +86,26 @@ test('/health reports each dependency and 503 when the store is down', async (t)
   t.equal(down.statusCode, 503)
   t.same(down.json(), { status: 'unavailable', mode: 'embedded', checks: { store: 'down', queue: 'up', worker: 'up' } })
 })
+
+test('POST /jobs/{id}/retry sends a failed job back to pending with a new attempt budget, and queues it', async (t) => {
+  const app = await buildTestApp(t, idle())
+  const id = (await app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'syncVendor' } })).json().request_id
+  await app.queue.read(10, 10)
+  const notFailed = await app.inject({ method: 'POST', url: `/jobs/${id}/retry` })
+  t.equal(notFailed.statusCode, 409)
+  t.match(notFailed.json(), { code: 'VFS_ERR_NOT_FAILED', message: `job ${id} is pending: only a failed job can be retried` })
+  await app.store.transition(id, 'pending', { status: 'processing', attempts: 5 })
+  await app.store.transition(id, 'processing', { status: 'failed', error: 'syncVendor answered 500 (after 5 attempts)' })
+  const res = await app.inject({ method: 'POST', url: `/jobs/${id}/retry` })
+  t.equal(res.statusCode, 202)
+  t.match(res.json(), { request_id: id, status: 'pending', attempts: 0 })
+  t.notOk('error' in res.json(), 'the old error goes with the old budget')
+  t.same((await app.queue.read(10, 10)).map((d) => d.id), [id], 'queued again')
+  t.equal((await app.inject({ method: 'POST', url: `/jobs/${id}/retry` })).statusCode, 409, 'a second retry finds it pending')
+})
+
+test('POST /jobs/{id}/retry for an unknown job is 404 and for a bad id 400', async (t) => {
+  const app = await buildTestApp(t, idle())
+  t.equal((await app.inject({ method: 'POST', url: `/jobs/${randomUUID()}/retry` })).statusCode, 404)
+  t.equal((await app.inject({ method: 'POST', url: '/jobs/nope/retry' })).statusCode, 400)
+})

@@ -21,7 +21,9 @@ async function setup (t: Teardown, claimIdleMs = 60_000) {
   }
   const redis = connect()
   const store = createRedisStore(redis, { prefix })
-  const consumer = (name: string) => createRedisQueue(redis, connect(), { keys, consumer: name, claimIdleMs, submit: (job) => store.submit(job) })
+  const consumer = (name: string) => createRedisQueue(redis, connect(), {
+    keys, consumer: name, claimIdleMs, submit: (job) => store.submit(job), replay: (id, change) => store.transitionAndQueue(id, 'failed', change)
+  })
   const job = (): Job => ({ id: randomUUID(), vendor: 'syncVendor', status: 'pending', payload: {}, attempts: 0, createdAt: Date.now(), updatedAt: Date.now() })
   return { redis, keys, store, job, a: await consumer('a'), b: await consumer('b') }
 }
@@ -81,4 +83,16 @@ test('reading recreates the consumer group when Redis lost it', { skip }, async 
   const j = job()
   await a.submit(j)
   t.same((await a.read(10, 200)).map((d) => d.id), [j.id])
+})
+
+test('replaying a failed job changes it and queues it together; any other job is left alone', { skip }, async (t) => {
+  const { redis, keys, store, job, a } = await setup(t)
+  const failed = { ...job(), status: 'failed' as const, attempts: 5, error: 'gave up' }
+  const complete = { ...job(), status: 'complete' as const, result: {} }
+  await store.create(failed)
+  await store.create(complete)
+  t.equal(await a.replay(complete.id, { status: 'pending', attempts: 0 }), null)
+  t.equal(await redis.xlen(keys.queue), 0, 'nothing queued for a job that was not failed')
+  t.match(await a.replay(failed.id, { status: 'pending', attempts: 0, error: null }), { status: 'pending', attempts: 0 })
+  t.same((await a.read(10, 200)).map((d) => [d.id, d.vendor]), [[failed.id, 'syncVendor']])
 })
