@@ -7,13 +7,12 @@ export interface Sweeper {
 }
 
 const BATCH = 100
-const LEASE_MS = 30_000
 
 /** Fails async jobs whose callback did not come by their deadline. Each overdue id is leased to one sweeper. */
-export async function sweepOnce (store: JobStore, deadlines: Deadlines, now = Date.now()): Promise<number> {
+export async function sweepOnce (store: JobStore, deadlines: Deadlines, leaseMs: number, now = Date.now()): Promise<number> {
   let failed = 0
   for (;;) {
-    const due = await deadlines.lease(now, BATCH, LEASE_MS)
+    const due = await deadlines.lease(now, BATCH, leaseMs)
     for (const id of due) {
       const job = await store.get(id)
       // A deadline that moved (the job was called again) is not yet due: the new one stands.
@@ -32,7 +31,8 @@ export function startSweeper (store: JobStore, deadlines: Deadlines, intervalMs:
   let running: Promise<void> = Promise.resolve()
   const timer = setInterval(() => {
     running = running
-      .then(() => sweepOnce(store, deadlines))
+      // A sweep takes milliseconds; ten intervals is long enough that only a dead sweeper's lease runs out.
+      .then(() => sweepOnce(store, deadlines, Math.max(1000, 10 * intervalMs)))
       .then((n) => { if (n > 0) log.info({ failed: n }, 'async jobs failed at their callback deadline') })
       .catch((err: unknown) => log.error({ err }, 'deadline sweep failed'))
   }, intervalMs)
