@@ -22,7 +22,9 @@ export function buildMockAsyncVendor (opts: MockVendorOptions & { secret: string
       const { webhookDelayMinMs: min, webhookDelayMaxMs: max } = faults
       const body = { request_id: requestId, result: vendorResult(requestId, payload, 'asyncVendor') }
       const copies = Math.random() < faults.webhookDuplicateRate ? 2 : 1
-      webhooks.schedule(callbackUrl, body, min + Math.random() * (max - min), copies)
+      // An early callback is delivered before this call is answered: the service hears the result first.
+      if (Math.random() < faults.webhookEarlyRate) await webhooks.schedule(callbackUrl, body, 0, copies)
+      else void webhooks.schedule(callbackUrl, body, min + Math.random() * (max - min), copies)
     }
     return reply.code(202).send({ accepted: true, request_id: requestId })
   })

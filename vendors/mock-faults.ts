@@ -11,6 +11,7 @@ export const MockFaults = Type.Object({
   malformedRate: rate('share of calls answered 200 with a body that is not a JSON object'),
   webhookDropRate: rate('async only: share of accepted calls never called back'),
   webhookDuplicateRate: rate('async only: share of callbacks delivered twice'),
+  webhookEarlyRate: rate('async only: share of calls called back before they are answered, as a very fast vendor might'),
   webhookDelayMinMs: whole('async only: shortest delay before a callback'),
   webhookDelayMaxMs: whole('async only: longest delay before a callback')
 }, { additionalProperties: false })
@@ -37,6 +38,7 @@ export const NO_FAULTS: Readonly<MockFaults> = {
   malformedRate: 0,
   webhookDropRate: 0,
   webhookDuplicateRate: 0,
+  webhookEarlyRate: 0,
   webhookDelayMinMs: 500,
   webhookDelayMaxMs: 2000
 }
@@ -50,6 +52,7 @@ const ENV: Record<keyof MockFaults, string> = {
   malformedRate: 'MOCK_MALFORMED_RATE',
   webhookDropRate: 'MOCK_WEBHOOK_DROP_RATE',
   webhookDuplicateRate: 'MOCK_WEBHOOK_DUPLICATE_RATE',
+  webhookEarlyRate: 'MOCK_WEBHOOK_EARLY_RATE',
   webhookDelayMinMs: 'MOCK_WEBHOOK_DELAY_MIN_MS',
   webhookDelayMaxMs: 'MOCK_WEBHOOK_DELAY_MAX_MS'
 }

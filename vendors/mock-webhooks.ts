@@ -10,8 +10,8 @@ const TIMEOUT_MS = 10_000
 
 /** Delivers an async mock vendor's signed callbacks, as a real vendor would: late, retried, at least once. */
 export interface WebhookSender {
-  /** Posts `body` to `url` after `delayMs`, `copies` times in a row (2 to simulate a duplicate delivery). */
-  schedule (url: string, body: unknown, delayMs: number, copies: number): void
+  /** Posts `body` to `url` after `delayMs`, `copies` times in a row (2 to simulate a duplicate delivery); resolves once done. */
+  schedule (url: string, body: unknown, delayMs: number, copies: number): Promise<void>
   /** Cancels waiting deliveries, aborts those in flight, and resolves once all have stopped. */
   close (): Promise<void>
 }
@@ -66,6 +66,7 @@ export function createWebhookSender (opts: { secret: string, stats: MockStats, l
         .catch((err) => { if (!closing.signal.aborted) log.error({ err, url }, 'webhook task failed') })
         .finally(() => pending.delete(task))
       pending.add(task)
+      return task
     },
     async close () {
       closing.abort()

@@ -102,7 +102,7 @@ test('an open breaker lets through only its probes, and once the vendor recovers
   t.ok(all.filter((j) => j.attempts === 1).length > JOBS / 2, 'most jobs waited out the breaker with their first attempt unspent')
 })
 
-test('async callbacks: never sent fails at the deadline, sent twice applies once, sent late is refused and the job stays failed', { skip }, async (t) => {
+test('async callbacks: never sent fails at the deadline, sent twice applies once, sent early completes, sent late is refused and the job stays failed', { skip }, async (t) => {
   const stack = await startStack(t, {
     vendors: { asyncVendor: { rateLimit: FAST, callbackTimeoutMs: 800 } },
     env: { SWEEP_INTERVAL_MS: '100' },
@@ -124,9 +124,14 @@ test('async callbacks: never sent fails at the deadline, sent twice applies once
   t.ok(twice.every((id) => completions.get(id) === 1), 'each job completed once although called back twice')
   await waitFor(async () => (await stack.vendorStats(stack.asyncVendor) as { webhooksSent?: number }).webhooksSent === 20 || undefined, 5000, 'both copies delivered')
 
-  await setFaults(stack.asyncVendor, { webhookDuplicateRate: 0, webhookDelayMinMs: 1500, webhookDelayMaxMs: 1600 })
+  await setFaults(stack.asyncVendor, { webhookDuplicateRate: 0, webhookEarlyRate: 1 })
+  const early = await postMany(stack, 10, (i) => ({ vendor: 'asyncVendor', userId: i }))
+  await allEnded(stack, redis, [...never, ...twice, ...early], 20_000)
+  t.ok((await jobs(stack, early)).every((j) => j.status === 'complete' && j.attempts === 1), 'called back before the acceptance was recorded, each completes')
+
+  await setFaults(stack.asyncVendor, { webhookEarlyRate: 0, webhookDelayMinMs: 1500, webhookDelayMaxMs: 1600 })
   const late = await postMany(stack, 5, (i) => ({ vendor: 'asyncVendor', userId: i }))
-  await allEnded(stack, redis, [...never, ...twice, ...late], 20_000)
+  await allEnded(stack, redis, [...never, ...twice, ...early, ...late], 20_000)
   await waitFor(async () => (await stack.vendorStats(stack.asyncVendor) as { webhooksRejected?: number }).webhooksRejected === 5 || undefined, 5000, 'the late callbacks to be refused (409)')
   t.ok((await jobs(stack, late)).every((j) => j.status === 'failed'), 'and the jobs stay failed')
 })

@@ -99,6 +99,13 @@ test('a duplicate rate of 1 delivers the identical body twice', async (t) => {
   t.equal(deliveries.length, 2, 'and no more')
 })
 
+test('an early rate of 1 calls back before the call is answered', async (t) => {
+  const { deliveries, callbackUrl } = await startReceiver(t)
+  const { url } = await startAsync(t, { webhookEarlyRate: 1, webhookDelayMinMs: 1000, webhookDelayMaxMs: 1000 })
+  t.equal((await call(url, { request_id: 'job-early', payload: {}, callback_url: callbackUrl })).status, 202)
+  t.equal(deliveries.length, 1, 'delivered by the time the 202 arrives, not after the usual delay')
+})
+
 test('a drop rate of 1 never calls back', async (t) => {
   const { deliveries, callbackUrl } = await startReceiver(t)
   const { mock, url } = await startAsync(t, { webhookDropRate: 1 })

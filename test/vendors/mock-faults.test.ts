@@ -17,6 +17,7 @@ test('every MOCK_ variable sets its knob', async (t) => {
     MOCK_MALFORMED_RATE: '1',
     MOCK_WEBHOOK_DROP_RATE: '0.3',
     MOCK_WEBHOOK_DUPLICATE_RATE: '0.4',
+    MOCK_WEBHOOK_EARLY_RATE: '0.6',
     MOCK_WEBHOOK_DELAY_MIN_MS: '10',
     MOCK_WEBHOOK_DELAY_MAX_MS: '50'
   }), {
@@ -28,6 +29,7 @@ test('every MOCK_ variable sets its knob', async (t) => {
     malformedRate: 1,
     webhookDropRate: 0.3,
     webhookDuplicateRate: 0.4,
+    webhookEarlyRate: 0.6,
     webhookDelayMinMs: 10,
     webhookDelayMaxMs: 50
   })
