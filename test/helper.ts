@@ -1,5 +1,3 @@
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../app.js'
 import { type Config, loadConfig } from '../plugins/config.js'
@@ -7,6 +5,7 @@ import { DEV_ASYNC_VENDOR_SECRET, mergeVendors, defaultVendors, type VendorEntry
 import type { MockFaults } from '../vendors/mock-faults.js'
 import { buildMockAsyncVendor } from '../vendors/mock-async.js'
 import { buildMockSyncVendor } from '../vendors/mock-sync.js'
+import { freePort } from './free-port.js'
 
 /** The part of a tap test that the helpers use. */
 export interface TestContext {
@@ -15,15 +14,7 @@ export interface TestContext {
 
 export const SECRET = DEV_ASYNC_VENDOR_SECRET
 
-/** A port nobody listens on right now, for a server whose own URL must be known before it starts. */
-export async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
+export { freePort }
 
 export interface Mocks {
   sync: FastifyInstance

@@ -2,12 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import tap from 'tap'
+import { freePort } from './free-port.js'
 
 /** The part of a tap test the harness uses. */
 export type Teardown = { teardown (fn: () => unknown): void }
@@ -51,15 +52,6 @@ export function skipWithoutRedis (t: { fail (message: string): unknown }, opts: 
   if (inCI()) t.fail(`${reason}; in CI every Redis test must run`)
   else console.error(`\n${'!'.repeat(72)}\n!! ${reason}\n${'!'.repeat(72)}\n`)
   return reason
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 async function answersPing (port: number): Promise<boolean> {

@@ -1,10 +1,10 @@
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import t, { test } from 'tap'
 import redisPlugin from '../../plugins/redis.js'
+import { freePort } from '../free-port.js'
 import { skipWithoutRedis, startRedis, type Teardown } from '../redis-server.js'
 
 const skip = skipWithoutRedis(t)
@@ -19,15 +19,6 @@ async function buildApp (t: Teardown, url: string): Promise<{ app: FastifyInstan
   await app.register(redisPlugin, { url })
   await app.ready()
   return { app, logs }
-}
-
-async function refusedPort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 /** The command's error; a string (which fails `t.type(…, Error)`) when it answered or was still pending after `ms`. */
@@ -47,7 +38,7 @@ test('the plugin connects, answers PING, and closes its client with the app', { 
 })
 
 test('an unreachable Redis fails registration with one line naming it', async (t) => {
-  const port = await refusedPort()
+  const port = await freePort()
   const err = await buildApp(t, `redis://127.0.0.1:${port}`).catch((err: Error) => err)
   t.match(err, { name: 'RedisConnectionError', message: `cannot reach Redis at redis://127.0.0.1:${port}: ECONNREFUSED` })
   t.notMatch((err as Error).message, /\n/)
