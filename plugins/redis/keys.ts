@@ -28,6 +28,8 @@ export interface RedisKeys {
   group: string
   /** rate-limiter-flexible's key prefix for one vendor's windows; outside the tag, as no script joins it. */
   rateLimit (vendor: string): string
+  /** Full mode's read cache, the seed's `job:{id}`: the id is the hash tag, so an entry and its lease share a slot. */
+  cache (id: string): string
   /** One vendor's circuit breaker: its state and its outcome buckets, under one tag. */
   breaker (vendor: string): { state: string, bucket (index: number): string }
 }
@@ -48,6 +50,7 @@ export function redisKeys (prefix = 'vfs'): RedisKeys {
     deadlines: key('deadlines'),
     group: 'workers',
     rateLimit: (vendor) => `${prefix}:rate_limit:${vendor}`,
+    cache: (id) => `${prefix}:job:{${id}}`,
     breaker: (vendor) => {
       const at = (name: string): string => `${prefix}:{breaker:${vendor}}:${name}`
       return { state: at('state'), bucket: (index) => at(`bucket:${index}`) }

@@ -18,6 +18,10 @@ declare module 'ioredis' {
     vfsBreakerPermit (state: RedisKey, now: number, maxProbes: number, halfOpenAfterMs: number): Result<[number, number], Context>
     /** breaker-record.lua: the breaker's state after this outcome. */
     vfsBreakerRecord (...keysThenArgs: Array<string | number>): Result<'open' | 'closed', Context>
+    /** cache-read.lua: the cached job's JSON; else 1 when this caller took the fill lease, 0 when someone else holds it. */
+    vfsCacheRead (entry: RedisKey, lease: RedisKey, token: string, leaseMs: number): Result<string | 0 | 1, Context>
+    /** cache-write.lua: 1 when the job was put (the token still held the lease), else 0. */
+    vfsCacheWrite (entry: RedisKey, lease: RedisKey, token: string, job: string, ttlS: number, stored: 0 | 1): Result<0 | 1, Context>
     /** lease-due.lua: the job ids whose deadline passed, each leased to this caller for `leaseMs`. */
     vfsLeaseDue (deadlines: RedisKey, now: number, max: number, leaseMs: number): Result<string[], Context>
   }
@@ -46,6 +50,8 @@ const PROMOTE_DELAYED = lua('promote-delayed')
 const LEASE_DUE = lua('lease-due')
 const BREAKER_PERMIT = lua('breaker-permit')
 const BREAKER_RECORD = lua('breaker-record')
+const CACHE_READ = lua('cache-read')
+const CACHE_WRITE = lua('cache-write')
 
 /** Registers the scripts on a client; ioredis sends EVALSHA and falls back to EVAL after a restart. */
 export function defineScripts (redis: Redis): void {
@@ -53,6 +59,8 @@ export function defineScripts (redis: Redis): void {
   redis.defineCommand('vfsTransitionJob', { numberOfKeys: 5, lua: TRANSITION_JOB })
   redis.defineCommand('vfsPromoteDelayed', { numberOfKeys: 2, lua: PROMOTE_DELAYED })
   redis.defineCommand('vfsLeaseDue', { numberOfKeys: 1, lua: LEASE_DUE })
+  redis.defineCommand('vfsCacheRead', { numberOfKeys: 2, lua: CACHE_READ })
+  redis.defineCommand('vfsCacheWrite', { numberOfKeys: 2, lua: CACHE_WRITE })
   redis.defineCommand('vfsBreakerPermit', { numberOfKeys: 1, lua: BREAKER_PERMIT })
   // The number of buckets varies with the window, so the caller passes the key count first.
   redis.defineCommand('vfsBreakerRecord', { lua: BREAKER_RECORD })
