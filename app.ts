@@ -7,6 +7,7 @@ import docsPlugin from './plugins/docs.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import healthPlugin from './plugins/health.js'
 import jobsPlugin from './plugins/jobs.js'
+import mongoPlugin from './plugins/mongo.js'
 import mockVendorsPlugin from './plugins/mock-vendors.js'
 import queuePlugin from './plugins/queue.js'
 import rateLimitsPlugin from './plugins/rate-limits.js'
@@ -25,6 +26,7 @@ export const BODY_LIMIT = 1024 * 1024
 export async function registerInfrastructure (app: FastifyInstance, config: Config): Promise<void> {
   await app.register(configPlugin, { config })
   if (config.redis !== undefined) await app.register(redisPlugin, { url: config.redis.url })
+  if (config.mongo !== undefined) await app.register(mongoPlugin, { url: config.mongo.url })
   await app.register(storePlugin)
   await app.register(queuePlugin)
   await app.register(deadlinesPlugin)

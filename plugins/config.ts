@@ -38,8 +38,10 @@ export interface Config {
   port: number
   host: string
   logLevel: string
-  mode: 'embedded' | 'redis'
+  mode: 'embedded' | 'redis' | 'full'
   redis?: RedisConfig
+  /** Full mode: jobs in MongoDB behind a Redis cache. */
+  mongo?: { url: string }
   worker: 'in-process' | 'off'
   mockVendors: 'in-process' | 'off'
   publicUrl: string
@@ -66,7 +68,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     throw new ConfigError(`invalid environment: ${(err as Error).message}`)
   }
-  if (raw.MONGO_URL !== undefined) throw new ConfigError('MONGO_URL is not supported yet: use REDIS_URL alone (redis mode)')
+  if (raw.MONGO_URL !== undefined && raw.REDIS_URL === undefined) {
+    throw new ConfigError('invalid environment: MONGO_URL needs REDIS_URL (full mode keeps the queue, rate limits and cache in Redis)')
+  }
   const vendors = loadVendors(raw.VENDORS_FILE, raw.ASYNC_VENDOR_SECRET)
   const longestCallMs = Math.max(...[...vendors.values()].map((v) => v.timeoutMs))
   const redis = raw.REDIS_URL === undefined
@@ -85,8 +89,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     port: raw.PORT,
     host: raw.HOST,
     logLevel: raw.LOG_LEVEL,
-    mode: redis === undefined ? 'embedded' : 'redis',
+    mode: redis === undefined ? 'embedded' : raw.MONGO_URL === undefined ? 'redis' : 'full',
     ...(redis === undefined ? {} : { redis }),
+    ...(raw.MONGO_URL === undefined ? {} : { mongo: { url: raw.MONGO_URL } }),
     worker: raw.WORKER,
     mockVendors: raw.MOCK_VENDORS ?? (redis === undefined ? 'in-process' : 'off'),
     publicUrl: (raw.PUBLIC_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),

@@ -36,8 +36,9 @@ test('REDIS_URL selects redis mode, with claims longer than any vendor call and 
   t.throws(() => loadConfig({ REDIS_URL: 'redis://x', CLAIM_IDLE_MS: '5000' }), { message: /CLAIM_IDLE_MS \(5000\) must be longer than the longest vendor call \(10000 ms\)/ })
 })
 
-test('MONGO_URL is refused until the MongoDB store exists, rather than silently ignored', async (t) => {
-  t.throws(() => loadConfig({ REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs' }), { message: /MONGO_URL is not supported yet/ })
+test('MONGO_URL with REDIS_URL selects full mode, and without it is refused', async (t) => {
+  t.match(loadConfig({ REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs' }), { mode: 'full', mongo: { url: 'mongodb://127.0.0.1:27017/jobs' } })
+  t.throws(() => loadConfig({ MONGO_URL: 'mongodb://127.0.0.1:27017/jobs' }), { message: /MONGO_URL needs REDIS_URL/ })
 })
 
 test('VENDORS_FILE overrides the fields it gives and adds new vendors with defaults', async (t) => {
