@@ -1,0 +1,125 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { CodeState, Machine } from './environment.js'
+import type { Figures } from './load.js'
+import { ROOT } from './processes.js'
+import type { Http, Memory, Settings } from './scenarios.js'
+import type { Rounds, Throughput } from './throughput.js'
+
+export interface Results {
+  startedAt: string
+  mode: 'quick' | 'full'
+  /** Set when `--only` chose some scenarios: such a run leaves latest.* alone. */
+  only?: string[]
+  code: CodeState & { changedDuringRun?: boolean }
+  machine: Machine
+  settings: Settings & { connections: number, processes: string }
+  http: Http
+  e2e: Record<string, Rounds<Throughput>>
+  memory?: Memory
+}
+
+const n = (x: number | undefined, digits = 0): string => x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits)
+const ratio = (a: number | undefined, b: number | undefined): number | undefined => a === undefined || b === undefined || b === 0 ? undefined : a / b
+const x = (r: number | undefined): string => r === undefined ? '–' : `${r.toFixed(2)}x`
+const verdict = (ok: boolean | undefined, why = ''): string => ok === undefined ? '–' : ok ? 'met' : `**missed**${why ? ` (${why})` : ''}`
+
+function httpRow (name: string, f: Figures | undefined, base: string, r: number | undefined, target: string, met: string): string {
+  if (f === undefined) return `| ${name} | not run | | | | | | ${base} | | ${target} | |`
+  return `| ${name} | ${n(f.reqPerSec)} req/s | ${f.p50} | ${f.p97_5} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${base} | ${x(r)} | ${target} | ${met} |`
+}
+
+function e2eRow (name: string, t: Throughput | undefined, base: string, r: number | undefined, target: string, met: string): string {
+  if (t === undefined) return `| ${name} | not run | | | | | | ${base} | | ${target} | |`
+  return `| ${name} | ${n(t.jobsPerSec)} jobs/s | | | | ${t.failed} failed, ${t.jobs - t.completed - t.failed} unfinished | | ${base} | ${x(r)} | ${target} | ${met} |`
+}
+
+/** Worse by more than 10%: fewer req/s, or a p50/p99 above 1.1x plus 1 ms (autocannon's resolution). */
+function scaled (f: Figures | undefined, zero: Figures | undefined): string {
+  if (f === undefined || zero === undefined) return '–'
+  const worse: string[] = []
+  if (f.reqPerSec < 0.9 * zero.reqPerSec) worse.push('req/s')
+  if (f.p50 > 1.1 * zero.p50 + 1) worse.push('p50')
+  if (f.p99 > 1.1 * zero.p99 + 1) worse.push('p99')
+  return verdict(worse.length === 0, `${worse.join(', ')} worse by more than 10%`)
+}
+
+function redisCost (cost: NonNullable<Memory['redisUsecPerCall']>, jobs: string): string {
+  const pair = (cmd: string): string => `${cmd.toUpperCase()} ${n(cost.zero[cmd], 2)} → ${n(cost.scaled[cmd], 2)}`
+  return `Redis CPU per call during the rounds, µs, at 0 → ${jobs} stored: ${pair('evalsha')} (create-job), ${pair('hgetall')} (GET).`
+}
+
+export function table (res: Results): string {
+  const { http: h, e2e: e, memory } = res
+  const m = res.machine
+  const postRatio = ratio(h.redisPost?.reqPerSec, h.baselinePost?.reqPerSec)
+  const postOk = h.redisPost === undefined || postRatio === undefined
+    ? undefined
+    : postRatio >= 0.5 && h.redisPost.errors === 0 && h.redisPost.non2xx === 0 && h.redisPost.p99 <= 50
+  const getTarget = (f: Figures | undefined): [number | undefined, string] => {
+    const r = ratio(f?.reqPerSec, h.baselineGet?.reqPerSec)
+    return [r, verdict(r === undefined ? undefined : r >= 0.8)]
+  }
+  const e2eTarget = (ours: Throughput | undefined, peer: Throughput | undefined): [number | undefined, string] => {
+    const r = ratio(ours?.jobsPerSec, peer?.jobsPerSec)
+    return [r, verdict(r === undefined ? undefined : r >= 1.5)]
+  }
+  const [embeddedGetR, embeddedGetMet] = getTarget(h.embeddedGet)
+  const [redisGetR, redisGetMet] = getTarget(h.redisGet)
+  const [sync1R, sync1Met] = e2eTarget(e.sync1, e.bullmq1)
+  const [sync2R, sync2Met] = e2eTarget(e.sync2, e.bullmq2)
+  const jobs = res.settings.scaleJobs.toLocaleString('en-US')
+  const flows = h.mixed?.flowsPerSec === undefined ? '' : ` (${n(h.mixed.flowsPerSec)} jobs done/s)`
+  const rows = [
+    '| scenario | throughput | p50 ms | p97.5 ms | p99 ms | errors | non-2xx | compared with | ratio | target | |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |',
+    httpRow('baseline POST (bare Fastify)', h.baselinePost, '', undefined, '', ''),
+    httpRow('POST /jobs, embedded', h.embeddedPost, 'baseline POST', ratio(h.embeddedPost?.reqPerSec, h.baselinePost?.reqPerSec), '', ''),
+    httpRow('POST /jobs, redis', h.redisPost, 'baseline POST', postRatio, '≥ 0.5x, 0 errors, p99 ≤ 50 ms', verdict(postOk)),
+    httpRow('baseline GET (bare Fastify)', h.baselineGet, '', undefined, '', ''),
+    httpRow('GET /jobs/{id}, embedded', h.embeddedGet, 'baseline GET', embeddedGetR, '≥ 0.8x', embeddedGetMet),
+    httpRow('GET /jobs/{id}, redis', h.redisGet, 'baseline GET', redisGetR, '≥ 0.8x', redisGetMet),
+    httpRow(`mixed: post, then poll until done, redis, 1 worker${flows}`, h.mixed, '', undefined, '', ''),
+    e2eRow('e2e sync vendor, redis, 1 worker', e.sync1, 'BullMQ, 1 worker', sync1R, '≥ 1.5x', sync1Met),
+    e2eRow('e2e sync vendor, redis, 2 workers', e.sync2, 'BullMQ, 2 workers', sync2R, '≥ 1.5x', sync2Met),
+    e2eRow('e2e async vendor + webhook, redis, 1 worker', e.async1, '', undefined, '', ''),
+    e2eRow('peer: BullMQ, 1 worker', e.bullmq1, '', undefined, '', ''),
+    e2eRow('peer: BullMQ, 2 workers', e.bullmq2, '', undefined, '', ''),
+    httpRow(`POST /jobs, redis, ${jobs} stored`, h.redisPostScaled, 'POST /jobs, redis, 0', ratio(h.redisPostScaled?.reqPerSec, h.redisPost?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisPostScaled, h.redisPost)),
+    httpRow(`GET /jobs/{id}, redis, ${jobs} stored`, h.redisGetScaled, 'GET /jobs/{id}, redis, 0', ratio(h.redisGetScaled?.reqPerSec, h.redisGet?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisGetScaled, h.redisGet)),
+    `| Redis memory per stored and queued job | ${memory === undefined ? 'not run' : `${n(memory.bytesPerJob)} bytes`} | | | | | | | | | |`
+  ]
+  const s = res.settings
+  return [
+    `### Benchmark, ${res.startedAt} (${res.mode})`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; Redis ${m.redis}; load average at start ${m.loadAverageAtStart.join(' ')}.`,
+    `Code: ${res.code.commit}${res.code.changed.length === 0 ? '' : ` with changes to ${res.code.changed.join(', ')} (${res.code.diffDigest})`}` +
+      `${res.code.changedDuringRun ? '; **the code changed during the run**' : ''}.`,
+    `HTTP: autocannon, ${s.connections} connections; every scenario ${s.rounds} run(s) of ${s.seconds} s, taking turns with the others after a ${s.warmupSeconds} s warm-up each, median shown` +
+      ` (mixed: one ${s.mixedSeconds} s run); GETs spread over ${s.getIds.toLocaleString('en-US')} jobs (${jobs} when scaled).`,
+    `End to end: warm workers, batches of ${s.syncJobs.toLocaleString('en-US')} sync and ${s.asyncJobs.toLocaleString('en-US')} async jobs after a ${s.warmJobs.toLocaleString('en-US')}-job warm-up,` +
+      ` ${s.rounds} round(s) taking turns with BullMQ, median shown; rate limits lifted, 50 vendor calls in flight per worker. Processes: ${s.processes}.`,
+    '',
+    ...rows,
+    '',
+    ...(memory?.redisUsecPerCall === undefined ? [] : [redisCost(memory.redisUsecPerCall, jobs), ''])
+  ].join('\n')
+}
+
+/**
+ * Writes `bench/results/<timestamp>-<mode>.json` and, for a run of every scenario, `latest.json` and
+ * `latest.md` (the table); returns the table.
+ */
+export function write (res: Results): string {
+  const dir = join(ROOT, 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const md = table(res)
+  const json = `${JSON.stringify(res, null, 2)}\n`
+  const partial = res.only === undefined ? '' : `-only-${res.only.join('+')}`
+  writeFileSync(join(dir, `${res.startedAt.replace(/[:.]/g, '-')}-${res.mode}${partial}.json`), json)
+  if (res.only !== undefined) return md
+  writeFileSync(join(dir, 'latest.json'), json)
+  writeFileSync(join(dir, 'latest.md'), md)
+  return md
+}

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench [-- --quick] [-- --only a,b] [-- --profile]`: the baseline, the service's HTTP paths,
+ * end-to-end throughput, the BullMQ peer and scaling, in one run; see bench/README.md.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { codeState, machine } from './environment.js'
+import { summariseProfiles } from './cpuprofile.js'
+import { e2ePhase } from './e2e.js'
+import { CONNECTIONS } from './load.js'
+import { stopAll } from './processes.js'
+import { startRedis } from './redis.js'
+import { type Results, write } from './report.js'
+import { httpPhase, mixedPhase, type Settings } from './scenarios.js'
+import { startMocks, startService } from './stack.js'
+
+const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'e2e-async']
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } }
+})
+// A name selects itself and the names it prefixes: `--only redis` is redis-post and redis-get.
+const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean)
+const want = (name: string): boolean => only === undefined || only.some((o) => name === o || name.startsWith(`${o}-`))
+const unknown = only?.filter((o) => !SCENARIOS.some((name) => name === o || name.startsWith(`${o}-`))) ?? []
+if (unknown.length > 0) {
+  console.error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.join(', ')}`)
+  process.exit(2)
+}
+const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'vfs-bench-profiles-')) : undefined
+
+const settings: Settings = values.quick
+  ? { seconds: 3, rounds: 1, warmupSeconds: 1, mixedSeconds: 4, getIds: 1_000, syncJobs: 2_000, asyncJobs: 1_000, warmJobs: 1_000, scaleJobs: 10_000 }
+  : { seconds: 5, rounds: 3, warmupSeconds: 3, mixedSeconds: 15, getIds: 10_000, syncJobs: 30_000, asyncJobs: 10_000, warmJobs: 5_000, scaleJobs: 1_000_000 }
+if (profileDir !== undefined) settings.profileDir = profileDir
+
+async function main (): Promise<Results> {
+  const startedAt = new Date().toISOString()
+  const redis = await startRedis('service redis')
+  const res: Results = {
+    startedAt,
+    mode: values.quick ? 'quick' : 'full',
+    ...(only === undefined ? {} : { only }),
+    code: codeState(),
+    machine: machine(redis.version),
+    settings: {
+      ...settings,
+      connections: CONNECTIONS,
+      processes: 'each API, worker and the baseline its own `node --import tsx` process, LOG_LEVEL=warn; mock vendors one process; autocannon in the bench process'
+    },
+    http: {},
+    e2e: {}
+  }
+  console.log(`bench (${res.mode}) on ${res.machine.cpu}, ${res.machine.cores} cores, Node ${res.machine.node}, Redis ${redis.version}`)
+  const mocks = await startMocks()
+  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'e2e-async'].some(want)
+  const api = usesApi ? await startService('api redis', mocks, { redisUrl: redis.url, profileDir }) : undefined
+  try {
+    console.log('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
+    const { http, memory } = await httpPhase(mocks, redis, api, settings, want)
+    res.http = http
+    if (memory !== undefined) res.memory = memory
+    if (api !== undefined && want('mixed')) {
+      console.log('mixed: post, then poll until done')
+      res.http.mixed = await mixedPhase(redis, api, settings)
+    }
+    if (api !== undefined || want('bullmq')) {
+      console.log('end to end: the service and BullMQ in interleaved rounds, then the async vendor')
+      res.e2e = await e2ePhase(redis, api, mocks, settings, want)
+    }
+  } finally {
+    await api?.api.stop()
+  }
+  if (codeState().diffDigest !== res.code.diffDigest) {
+    res.code.changedDuringRun = true
+    console.warn('warning: the service\'s code changed while the bench ran; processes started at different times ran different code')
+  }
+  return res
+}
+
+let code = 0
+try {
+  const res = await main()
+  const md = write(res)
+  console.log(`\n${md}`)
+  console.log(`written to bench/results/: a timestamped JSON file${only === undefined ? ', latest.json and latest.md' : ' (a partial run leaves latest.* alone)'}`)
+} catch (err) {
+  console.error(`bench failed: ${(err as Error).stack ?? err}`)
+  code = 1
+} finally {
+  await stopAll()
+}
+if (profileDir !== undefined) console.log(summariseProfiles(profileDir))
+process.exit(code)

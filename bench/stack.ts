@@ -1,0 +1,121 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { atExit, type Child, freePort, healthy, startNode, waitUntil } from './processes.js'
+
+/** Rate limits lifted far above what one machine can reach, so that the service itself is measured. */
+const LIFTED = { perSecond: 1_000_000, burst: 1_000_000 }
+/** Calls in flight per vendor: the service's default, and what BullMQ's docs give for I/O-bound work. */
+export const VENDOR_CONCURRENCY = 50
+
+export interface Mocks {
+  syncUrl: string
+  asyncUrl: string
+  vendorsFile: string
+  child: Child
+  reset (): Promise<void>
+}
+
+/** The two mock vendors as their own process (`vendors/server.ts`), webhooks after 5 to 20 ms. */
+export async function startMocks (): Promise<Mocks> {
+  const [syncPort, asyncPort] = [await freePort(), await freePort()]
+  const child = startNode('mock vendors', 'vendors/server.ts', {
+    HOST: '127.0.0.1',
+    SYNC_VENDOR_PORT: String(syncPort),
+    ASYNC_VENDOR_PORT: String(asyncPort),
+    MOCK_WEBHOOK_DELAY_MIN_MS: '5',
+    MOCK_WEBHOOK_DELAY_MAX_MS: '20'
+  })
+  const syncUrl = `http://127.0.0.1:${syncPort}`
+  const asyncUrl = `http://127.0.0.1:${asyncPort}`
+  await waitUntil('mock vendors', async () => {
+    const answers = await Promise.all([syncUrl, asyncUrl].map(async (u) => (await fetch(`${u}/admin/stats`)).ok))
+    return answers.every(Boolean) ? true : undefined
+  }, { child })
+  const dir = mkdtempSync(join(tmpdir(), 'vfs-bench-'))
+  atExit(() => rmSync(dir, { recursive: true, force: true }))
+  const vendorsFile = join(dir, 'vendors.json')
+  writeFileSync(vendorsFile, JSON.stringify({
+    syncVendor: { url: syncUrl, rateLimit: LIFTED, concurrency: VENDOR_CONCURRENCY },
+    asyncVendor: { url: asyncUrl, rateLimit: LIFTED, concurrency: VENDOR_CONCURRENCY }
+  }))
+  return {
+    syncUrl,
+    asyncUrl,
+    vendorsFile,
+    child,
+    async reset () {
+      await Promise.all([syncUrl, asyncUrl].map((u) => fetch(`${u}/admin/reset`, { method: 'POST' })))
+    }
+  }
+}
+
+export interface Service {
+  url: string
+  api: Child
+  env: Record<string, string>
+  /** Starts `n` standalone workers (`workers/worker.ts`) and waits until each answers /health. */
+  startWorkers (n: number): Promise<Child[]>
+}
+
+/**
+ * `--cpu-prof` flags for a process when profiling, else none. Each process gets a folder of its own: the
+ * tsx loader thread writes a profile too, and V8's default names keep the two apart.
+ */
+export function profileArgs (dir: string | undefined, name: string): string[] {
+  if (dir === undefined) return []
+  const own = join(dir, `${name.replace(/\W+/g, '-')}-${Date.now()}`)
+  mkdirSync(own, { recursive: true })
+  return ['--cpu-prof', `--cpu-prof-dir=${own}`]
+}
+
+/** The API from its real entry point (`server.ts`), consuming nothing (WORKER=off): intake alone. */
+export async function startService (name: string, mocks: Mocks, opts: { redisUrl?: string, profileDir?: string } = {}): Promise<Service> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    VENDORS_FILE: mocks.vendorsFile,
+    PUBLIC_URL: url,
+    MOCK_VENDORS: 'off',
+    ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl })
+  }
+  const api = startNode(name, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, profileArgs(opts.profileDir, name))
+  await healthy(api, `${url}/health`)
+  let started = 0
+  return {
+    url,
+    api,
+    env,
+    async startWorkers (n) {
+      return Promise.all(Array.from({ length: n }, async () => {
+        const workerPort = await freePort()
+        const workerName = `worker-${++started}`
+        const worker = startNode(workerName, 'workers/worker.ts', { ...env, WORKER_PORT: String(workerPort) }, profileArgs(opts.profileDir, workerName))
+        await healthy(worker, `http://127.0.0.1:${workerPort}/health`)
+        return worker
+      }))
+    }
+  }
+}
+
+/** Creates `n` jobs through `POST /jobs`, 50 at a time; returns their ids. */
+export async function postViaApi (url: string, n: number): Promise<string[]> {
+  const ids: string[] = []
+  for (let done = 0; done < n;) {
+    const size = Math.min(50, n - done)
+    const batch = await Promise.all(Array.from({ length: size }, async (_, i) => {
+      const res = await fetch(`${url}/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ vendor: 'syncVendor', type: 'user_data', userId: done + i })
+      })
+      const body = await res.json() as { request_id?: string }
+      if (res.status !== 202 || body.request_id === undefined) throw new Error(`POST /jobs answered ${res.status}`)
+      return body.request_id
+    }))
+    ids.push(...batch)
+    done += size
+  }
+  return ids
+}
