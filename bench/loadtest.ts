@@ -1,0 +1,27 @@
+/**
+ * `npm run loadtest`: the seed's load test against a service that is already running. 200 users for
+ * 60 s, each posting a job (sync and async vendors in turn) and polling it until it ends, then the next.
+ * TARGET_URL (default http://127.0.0.1:3000); LOADTEST_SECONDS to change the length.
+ */
+import { CONNECTIONS, mixed } from './load.js'
+import { describe } from './scenarios.js'
+
+const url = (process.env.TARGET_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '')
+const seconds = Number(process.env.LOADTEST_SECONDS ?? 60)
+if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+  console.error(`LOADTEST_SECONDS must be a whole number of seconds from 1 to 3600, got "${process.env.LOADTEST_SECONDS}"`)
+  process.exit(2)
+}
+
+const health = await fetch(`${url}/health`).catch((err: Error) => err)
+if (health instanceof Error || !health.ok) {
+  console.error(`no healthy service at ${url} (start one with npm start, or set TARGET_URL)`)
+  process.exit(1)
+}
+
+console.log(`loadtest: ${CONNECTIONS} users posting and polling jobs at ${url} for ${seconds} s`)
+const figures = await mixed(url, seconds, 0)
+console.log(describe('post, then poll until done', figures))
+const failed = figures.errors + figures.non2xx
+console.log(`error rate: ${((100 * failed) / Math.max(1, figures.requests)).toFixed(2)}% of ${figures.requests} requests`)
+process.exit(failed > 0 ? 1 : 0)
