@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import { test } from 'tap'
 import type { Job } from '../../../plugins/store/job-state.js'
 import type { JobStore } from '../../../plugins/store/types.js'
@@ -81,5 +82,27 @@ export function storeContract (name: string, makeStore: () => Promise<JobStore>)
     if (read === null) return t.fail('job missing')
     ;(read.payload.nested as { a: number[] }).a.push(3)
     t.same((await store.get(job.id))?.payload, { userId: 1, nested: { a: [1, 2] } })
+  })
+}
+
+/** A store shared by processes: two stores over separate connections race on each of many jobs. */
+export function racingClientsContract (name: string, skip: false | string, makePair: (t: { teardown (fn: () => unknown): void }) => Promise<[JobStore, JobStore]>): void {
+  test(`${name}: of two transitions racing from two separate clients exactly one wins, for every job`, { skip }, async (t) => {
+    const [webhook, sweeper] = await makePair(t)
+    const jobs = Array.from({ length: 50 }, (): Job => ({
+      id: randomUUID(), vendor: 'syncVendor', status: 'processing', payload: {}, attempts: 1, createdAt: Date.now(), updatedAt: Date.now()
+    }))
+    await Promise.all(jobs.map((job) => webhook.create(job)))
+    const problems: string[] = []
+    for (const job of jobs) {
+      const outcomes = await Promise.all([
+        webhook.transition(job.id, 'processing', { status: 'complete', result: { by: 'webhook' } }),
+        sweeper.transition(job.id, 'processing', { status: 'failed', error: 'callback timed out' })
+      ])
+      const winners = outcomes.filter((o) => o !== null)
+      if (winners.length !== 1) problems.push(`${job.id}: ${winners.length} winners`)
+      else if (!isDeepStrictEqual(await sweeper.get(job.id), winners[0])) problems.push(`${job.id}: the stored job is not the winner's`)
+    }
+    t.same(problems, [])
   })
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { isDeepStrictEqual } from 'node:util'
 import Fastify from 'fastify'
 import t, { test } from 'tap'
 import configPlugin from '../../../plugins/config.js'
@@ -8,7 +7,7 @@ import type { Job } from '../../../plugins/store/job-state.js'
 import { createMongoStore } from '../../../plugins/store/mongo.js'
 import { freePort, testConfig } from '../../helper.js'
 import { mongoFor, mongoTarget, skipWithoutMongo } from '../../mongo-server.js'
-import { storeContract } from './contract.js'
+import { racingClientsContract, storeContract } from './contract.js'
 
 const skip = skipWithoutMongo()
 t.comment(skip === false ? `mongo store: contract exercised against ${mongoTarget()}` : skip)
@@ -53,25 +52,11 @@ test('a job is stored as the seed\'s document: requestId, Dates, and no fields i
   t.ok(doc?.createdAt instanceof Date, 'createdAt is a Date, which the TTL index needs')
 })
 
-test('of two transitions racing from two separate clients exactly one wins, for every job', { skip }, async (t) => {
+racingClientsContract('mongo store', skip, async (t) => {
   const { url, db } = await mongoFor(t)
   const other = await createMongoClient(url)
   t.teardown(() => other.close())
-  const webhook = await createMongoStore(db)
-  const sweeper = await createMongoStore(other.db(db.databaseName))
-  const jobs = Array.from({ length: 50 }, () => newJob({ status: 'processing', attempts: 1 }))
-  await Promise.all(jobs.map((job) => webhook.create(job)))
-  const problems: string[] = []
-  for (const job of jobs) {
-    const outcomes = await Promise.all([
-      webhook.transition(job.id, 'processing', { status: 'complete', result: { by: 'webhook' } }),
-      sweeper.transition(job.id, 'processing', { status: 'failed', error: 'callback timed out' })
-    ])
-    const winners = outcomes.filter((o) => o !== null)
-    if (winners.length !== 1) problems.push(`${job.id}: ${winners.length} winners`)
-    else if (!isDeepStrictEqual(await webhook.get(job.id), winners[0])) problems.push(`${job.id}: the stored job is not the winner's`)
-  }
-  t.same(problems, [])
+  return [await createMongoStore(db), await createMongoStore(other.db(db.databaseName))]
 })
 
 test('an unreachable MongoDB fails the start with one line that names the host and not the password', async (t) => {

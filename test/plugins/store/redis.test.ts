@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { isDeepStrictEqual } from 'node:util'
 import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { redisKeys } from '../../../plugins/redis/keys.js'
 import type { Job } from '../../../plugins/store/job-state.js'
 import { createRedisStore } from '../../../plugins/store/redis.js'
 import { redisFor, skipWithoutRedis, type Teardown } from '../../redis-server.js'
-import { storeContract } from './contract.js'
+import { racingClientsContract, storeContract } from './contract.js'
 
 const skip = skipWithoutRedis(t)
 
@@ -69,23 +68,9 @@ test('the status and vendor indexes follow a job through its transitions', { ski
   t.equal(await redis.zcard(keys.vendor('acme')), 1, 'the vendor index holds the job once')
 })
 
-test('of two transitions racing from two connections exactly one wins, for every job', { skip }, async (t) => {
+racingClientsContract('redis store', skip, async (t) => {
   const { url, prefix } = await redisFor(t)
-  const webhook = createRedisStore(client(t, url), { prefix })
-  const sweeper = createRedisStore(client(t, url), { prefix })
-  const jobs = Array.from({ length: 50 }, () => newJob({ status: 'processing', attempts: 1 }))
-  await Promise.all(jobs.map((job) => webhook.create(job)))
-  const problems: string[] = []
-  for (const job of jobs) {
-    const outcomes = await Promise.all([
-      webhook.transition(job.id, 'processing', { status: 'complete', result: { by: 'webhook' } }),
-      sweeper.transition(job.id, 'processing', { status: 'failed', error: 'callback timed out' })
-    ])
-    const winners = outcomes.filter((o) => o !== null)
-    if (winners.length !== 1) problems.push(`${job.id}: ${winners.length} winners`)
-    else if (!isDeepStrictEqual(await sweeper.get(job.id), winners[0])) problems.push(`${job.id}: the stored job is not the winner's`)
-  }
-  t.same(problems, [])
+  return [createRedisStore(client(t, url), { prefix }), createRedisStore(client(t, url), { prefix })]
 })
 
 test('an illegal transition is refused before any command reaches Redis', { skip }, async (t) => {
