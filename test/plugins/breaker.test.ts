@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { createMemoryBreaker } from '../../plugins/breaker/memory.js'
-import { createRedisBreaker } from '../../plugins/breaker/redis.js'
+import { CLOSED_TRUST_MS, createRedisBreaker } from '../../plugins/breaker/redis.js'
 import type { Breaker } from '../../plugins/breaker/types.js'
 import { redisKeys } from '../../plugins/redis/keys.js'
 import { defineScripts } from '../../plugins/redis/scripts.js'
@@ -70,3 +70,21 @@ for (const [name, make, skipIt] of backends) {
     t.equal(await fail(b, 1, now + 2302), 'closed', 'and its counts start afresh')
   })
 }
+
+test('redis: a worker trusts a closed breaker for a moment, then sees it opened by another worker', { skip }, async (t) => {
+  const { url, prefix } = await redisFor(t)
+  const connect = (): Redis => {
+    const redis = new Redis(url)
+    t.teardown(() => redis.disconnect())
+    defineScripts(redis)
+    return redis
+  }
+  const mine = createRedisBreaker(connect(), redisKeys(prefix))
+  const theirs = createRedisBreaker(connect(), redisKeys(prefix))
+  const now = 4_000_000
+  t.same(await mine.permit('v', policy, now), { call: true, probe: false })
+  await fail(theirs, 4, now + 1)
+  t.same(await mine.permit('v', policy, now + CLOSED_TRUST_MS - 1), { call: true, probe: false }, 'still trusted')
+  t.same(await mine.permit('v', policy, now + CLOSED_TRUST_MS), { call: false, retryAt: now + 1 + 1000 }, 'then asked again')
+  t.same(await theirs.permit('v', policy, now + 2), { call: false, retryAt: now + 1001 }, 'the worker that opened it stops at once')
+})
