@@ -16,10 +16,10 @@ export interface Mocks {
   reset (): Promise<void>
 }
 
-/** The two mock vendors as their own process (`vendors/server.ts`), webhooks after 5 to 20 ms. */
+/** The two mock vendors as their own process (`vendors/mock/server.ts`), webhooks after 5 to 20 ms. */
 export async function startMocks (): Promise<Mocks> {
   const [syncPort, asyncPort] = [await freePort(), await freePort()]
-  const child = startNode('mock vendors', 'vendors/server.ts', {
+  const child = startNode('mock vendors', 'vendors/mock/server.ts', {
     HOST: '127.0.0.1',
     SYNC_VENDOR_PORT: String(syncPort),
     ASYNC_VENDOR_PORT: String(asyncPort),

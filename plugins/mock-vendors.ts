@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { buildMockAsyncVendor } from '../vendors/mock-async.js'
-import { faultsFromEnv } from '../vendors/mock-faults.js'
-import { buildMockSyncVendor } from '../vendors/mock-sync.js'
+import { buildMockAsyncVendor } from '../vendors/mock/async.js'
+import { faultsFromEnv } from '../vendors/mock/faults.js'
+import { buildMockSyncVendor } from '../vendors/mock/sync.js'
 
 /**
  * Embedded mode starts the two mock vendors inside this process, each listening where its default

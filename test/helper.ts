@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../app.js'
 import { type Config, loadConfig } from '../plugins/config.js'
 import { DEV_ASYNC_VENDOR_SECRET, mergeVendors, defaultVendors, type VendorEntry } from '../vendors/config.js'
-import type { MockFaults } from '../vendors/mock-faults.js'
-import { buildMockAsyncVendor } from '../vendors/mock-async.js'
-import { buildMockSyncVendor } from '../vendors/mock-sync.js'
+import type { MockFaults } from '../vendors/mock/faults.js'
+import { buildMockAsyncVendor } from '../vendors/mock/async.js'
+import { buildMockSyncVendor } from '../vendors/mock/sync.js'
 import { freePort } from './free-port.js'
 
 /** The part of a tap test that the helpers use. */

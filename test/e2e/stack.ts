@@ -48,7 +48,7 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   const base = `http://127.0.0.1:${port}`
   const env = { REDIS_URL: redis.url, VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ...opts.env }
 
-  const mocks = startProcess(t, 'vendors/server.ts', { SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ...opts.mockEnv })
+  const mocks = startProcess(t, 'vendors/mock/server.ts', { SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ...opts.mockEnv })
   const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' })
   await healthy(api, base)
   await waitFor(async () => (await fetch(`${syncVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')

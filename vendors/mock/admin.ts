@@ -1,8 +1,8 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { FaultsError, MockFaults, MockFaultsPatch, withFaults } from './mock-faults.js'
-import { type MockStats, RequestStats, StatsSnapshot } from './mock-stats.js'
+import { FaultsError, MockFaults, MockFaultsPatch, withFaults } from './faults.js'
+import { type MockStats, RequestStats, StatsSnapshot } from './stats.js'
 
 export interface MockAdminOptions {
   stats: MockStats

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { vendorResult } from './mock-data.js'
-import { createMockVendor, type MockVendorOptions, VendorCall } from './mock-vendor.js'
-import { createWebhookSender } from './mock-webhooks.js'
+import { vendorResult } from './data.js'
+import { createMockVendor, type MockVendorOptions, VendorCall } from './vendor.js'
+import { createWebhookSender } from './webhooks.js'
 
 const AsyncVendorCall = Type.Object({ ...VendorCall.properties, callback_url: Type.String({ pattern: '^https?://' }) })
 

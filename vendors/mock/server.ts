@@ -1,9 +1,9 @@
 /** `npm run vendors`: the two mock vendors as their own process, as docker-compose runs them. */
 import closeWithGrace from 'close-with-grace'
-import { DEV_ASYNC_VENDOR_SECRET } from './config.js'
-import { buildMockAsyncVendor } from './mock-async.js'
-import { faultsFromEnv } from './mock-faults.js'
-import { buildMockSyncVendor } from './mock-sync.js'
+import { DEV_ASYNC_VENDOR_SECRET } from '../config.js'
+import { buildMockAsyncVendor } from './async.js'
+import { faultsFromEnv } from './faults.js'
+import { buildMockSyncVendor } from './sync.js'
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify'
-import { mockAdmin } from './mock-admin.js'
-import { drawCallFault, type MockFaults, NO_FAULTS, withFaults } from './mock-faults.js'
-import { createMockStats } from './mock-stats.js'
+import { mockAdmin } from './admin.js'
+import { drawCallFault, type MockFaults, NO_FAULTS, withFaults } from './faults.js'
+import { createMockStats } from './stats.js'
 
 export interface MockVendorOptions {
   faults?: Partial<MockFaults>

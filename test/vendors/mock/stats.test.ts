@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { createMockStats } from '../../vendors/mock-stats.js'
+import { createMockStats } from '../../../vendors/mock/stats.js'
 
 /** Stats on a clock the test moves by hand. */
 function statsAt () {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { vendorResult } from './mock-data.js'
-import { createMockVendor, type MockVendorOptions, VendorCall } from './mock-vendor.js'
+import { vendorResult } from './data.js'
+import { createMockVendor, type MockVendorOptions, VendorCall } from './vendor.js'
 
 /** A sync vendor: answers every call at once with its data, unless a fault says otherwise. Any path works. */
 export function buildMockSyncVendor (opts: MockVendorOptions = {}): FastifyInstance {

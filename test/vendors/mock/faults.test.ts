@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { drawCallFault, faultsFromEnv, NO_FAULTS, withFaults } from '../../vendors/mock-faults.js'
+import { drawCallFault, faultsFromEnv, NO_FAULTS, withFaults } from '../../../vendors/mock/faults.js'
 
 test('an empty environment turns every fault off, with the documented defaults', async (t) => {
   t.same(faultsFromEnv({}), NO_FAULTS)

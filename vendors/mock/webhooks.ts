@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import { Agent, request } from 'undici'
-import type { MockStats } from './mock-stats.js'
-import { SIGNATURE_HEADER, sign } from './signature.js'
+import type { MockStats } from './stats.js'
+import { SIGNATURE_HEADER, sign } from '../signature.js'
 
 const RETRIES = 3
 const BACKOFF_MS = 100

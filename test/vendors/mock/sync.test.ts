@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { request } from 'undici'
-import type { MockFaults } from '../../vendors/mock-faults.js'
-import { buildMockSyncVendor } from '../../vendors/mock-sync.js'
+import type { MockFaults } from '../../../vendors/mock/faults.js'
+import { buildMockSyncVendor } from '../../../vendors/mock/sync.js'
 
 interface Tap {
   teardown (fn: () => unknown): void
