@@ -1,18 +1,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import breakerPlugin from './plugins/breaker.js'
+import backendPlugin from './plugins/backend.js'
 import configPlugin, { type Config } from './plugins/config.js'
-import deadlinesPlugin from './plugins/deadlines.js'
 import docsPlugin from './plugins/docs.js'
 import errorHandlerPlugin from './plugins/error-handler.js'
 import healthPlugin from './plugins/health.js'
 import jobsPlugin from './plugins/jobs.js'
 import mongoPlugin from './plugins/mongo.js'
 import mockVendorsPlugin from './plugins/mock-vendors.js'
-import queuePlugin from './plugins/queue.js'
-import rateLimitsPlugin from './plugins/rate-limits.js'
 import redisPlugin from './plugins/redis.js'
-import storePlugin from './plugins/store.js'
 import vendorsPlugin from './plugins/vendors.js'
 import workerPlugin from './plugins/worker.js'
 import healthRoutes from './routes/health.js'
@@ -27,12 +23,8 @@ export async function registerInfrastructure (app: FastifyInstance, config: Conf
   await app.register(configPlugin, { config })
   if (config.redis !== undefined) await app.register(redisPlugin, { url: config.redis.url })
   if (config.mongo !== undefined) await app.register(mongoPlugin, { url: config.mongo.url })
-  await app.register(storePlugin)
-  await app.register(queuePlugin)
-  await app.register(deadlinesPlugin)
+  await app.register(backendPlugin)
   await app.register(vendorsPlugin)
-  await app.register(rateLimitsPlugin)
-  await app.register(breakerPlugin)
   await app.register(workerPlugin, { enabled: config.worker === 'in-process' })
   await app.register(healthPlugin)
 }

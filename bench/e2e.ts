@@ -16,8 +16,8 @@ export async function serviceSide (redis: BenchRedis, service: Service, vendor: 
     pipeline: {
       name: 'service',
       fill: async (n) => { await fillJobs(redis.url, n, vendor, false) },
-      completed: () => countStatus(redis.client, 'complete'),
-      failed: () => countStatus(redis.client, 'failed')
+      completed: () => countStatus(redis.client, vendor, 'complete'),
+      failed: () => countStatus(redis.client, vendor, 'failed')
     },
     async addWorkers (n) {
       workers.push(...await service.startWorkers(n))

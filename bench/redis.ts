@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { redisKeys } from '../plugins/redis/keys.js'
-import { createRedisStore } from '../plugins/store/redis.js'
+import { createRedisBackend } from '../core/backends/redis/index.js'
+import { redisKeys } from '../core/backends/redis/keys.js'
 import { atExit, type Child, freePort, start, waitUntil } from './processes.js'
 
 export interface BenchRedis {
@@ -45,20 +45,23 @@ export async function usedMemory (redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? Number.NaN)
 }
 
-/** How many jobs are in `status`, from the store's own index. */
-export async function countStatus (redis: Redis, status: 'complete' | 'failed'): Promise<number> {
-  return redis.zcard(redisKeys().status(status))
+/** How many of a vendor's jobs are in `status`, from the vendor's own listing index. */
+export async function countStatus (redis: Redis, vendor: string, status: 'complete' | 'failed'): Promise<number> {
+  return redis.zcard(redisKeys().vendor(vendor).status(status))
 }
 
 const BATCH = 5_000
 
 /**
- * Stores and queues `n` jobs exactly as `POST /jobs` does, with the service's own create-job script
+ * Stores and queues `n` jobs exactly as `POST /jobs` does, with the service's own backend and scripts
  * (EVALSHA, pipelined in batches). Returns the ids; `keepIds` false keeps none, for large fills.
  */
 export async function fillJobs (url: string, n: number, vendor: string, keepIds = true): Promise<string[]> {
   const redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 1 })
-  const store = createRedisStore(redis)
+  const subscriber = redis.duplicate()
+  const backend = await createRedisBackend(redis, {
+    prefix: 'vfs', jobTtlMs: 30 * 24 * 3_600_000, consumer: 'bench-fill', vendors: [vendor], subscriber, leaseMs: 30_000, marginMs: 0
+  })
   const ids: string[] = []
   try {
     for (let done = 0; done < n;) {
@@ -67,11 +70,13 @@ export async function fillJobs (url: string, n: number, vendor: string, keepIds 
       await Promise.all(Array.from({ length: size }, (_, i) => {
         const id = randomUUID()
         if (keepIds) ids.push(id)
-        return store.submit({ id, vendor, status: 'pending', payload: { type: 'user_data', userId: done + i }, attempts: 0, createdAt: now, updatedAt: now })
+        return backend.submit({ id, vendor, status: 'pending', payload: { type: 'user_data', userId: done + i }, attempts: 0, createdAt: now, updatedAt: now })
       }))
       done += size
     }
   } finally {
+    await backend.close()
+    subscriber.disconnect()
     redis.disconnect()
   }
   return ids

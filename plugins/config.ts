@@ -9,6 +9,7 @@ const Env = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   REDIS_URL: Type.Optional(Type.String({ minLength: 1 })),
+  REDIS_CLUSTER: Type.Boolean({ default: false }),
   MONGO_URL: Type.Optional(Type.String({ minLength: 1 })),
   WORKER: Type.Union([Type.Literal('in-process'), Type.Literal('off')], { default: 'in-process' }),
   MOCK_VENDORS: Type.Optional(Type.Union([Type.Literal('in-process'), Type.Literal('off')])),
@@ -18,7 +19,10 @@ const Env = Type.Object({
   ASYNC_VENDOR_SECRET: Type.String({ minLength: 8, default: DEV_ASYNC_VENDOR_SECRET }),
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'vfs' }),
-  CLAIM_IDLE_MS: Type.Optional(Type.Integer({ minimum: 100 })),
+  LEASE_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  LIMIT_MARGIN_MS: Type.Integer({ minimum: 0, maximum: 10_000, default: 50 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   MAX_DELIVERIES: Type.Integer({ minimum: 1, default: 5 }),
   JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 })
 })
@@ -26,12 +30,24 @@ const Env = Type.Object({
 /** Redis mode's settings; absent in embedded mode. */
 export interface RedisConfig {
   url: string
+  /** `url` names one node of a Redis Cluster. */
+  cluster: boolean
   prefix: string
-  /** An entry unacknowledged this long is taken from its (dead) consumer; longer than any vendor call. */
-  claimIdleMs: number
+  jobTtlMs: number
+}
+
+/** How workers take, hold and give back work, the same in every mode. */
+export interface DispatchConfig {
+  /** A delivery's lease, renewed while its call is on the wire; only an expired lease is taken over. */
+  leaseMs: number
+  /** How late a call may reach its vendor after its grant; limits hold as if every call were that late. */
+  marginMs: number
+  /** How long a stopping worker lets calls on the wire finish. */
+  shutdownGraceMs: number
+  /** Calls in flight from one process, all vendors together. */
+  maxInFlight: number
   /** Deliveries after which an entry goes to the dead-letter stream and its job fails. */
   maxDeliveries: number
-  jobTtlMs: number
 }
 
 export interface Config {
@@ -47,6 +63,7 @@ export interface Config {
   publicUrl: string
   workerPort: number
   sweepIntervalMs: number
+  dispatch: DispatchConfig
   vendors: Vendors
 }
 
@@ -71,20 +88,13 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.MONGO_URL !== undefined && raw.REDIS_URL === undefined) {
     throw new ConfigError('invalid environment: MONGO_URL needs REDIS_URL (full mode keeps the queue, rate limits and cache in Redis)')
   }
+  if (raw.REDIS_CLUSTER && raw.REDIS_URL === undefined) {
+    throw new ConfigError('invalid environment: REDIS_CLUSTER=true needs REDIS_URL (a node of the cluster)')
+  }
   const vendors = loadVendors(raw.VENDORS_FILE, raw.ASYNC_VENDOR_SECRET)
-  const longestCallMs = Math.max(...[...vendors.values()].map((v) => v.timeoutMs))
   const redis = raw.REDIS_URL === undefined
     ? undefined
-    : {
-        url: raw.REDIS_URL,
-        prefix: raw.REDIS_PREFIX,
-        claimIdleMs: raw.CLAIM_IDLE_MS ?? longestCallMs + 30_000,
-        maxDeliveries: raw.MAX_DELIVERIES,
-        jobTtlMs: Math.round(raw.JOB_TTL_DAYS * 24 * 60 * 60 * 1000)
-      }
-  if (redis !== undefined && redis.claimIdleMs <= longestCallMs) {
-    throw new ConfigError(`invalid environment: CLAIM_IDLE_MS (${redis.claimIdleMs}) must be longer than the longest vendor call (${longestCallMs} ms)`)
-  }
+    : { url: raw.REDIS_URL, cluster: raw.REDIS_CLUSTER, prefix: raw.REDIS_PREFIX, jobTtlMs: Math.round(raw.JOB_TTL_DAYS * 24 * 60 * 60 * 1000) }
   return {
     port: raw.PORT,
     host: raw.HOST,
@@ -97,6 +107,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (raw.PUBLIC_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),
     workerPort: raw.WORKER_PORT,
     sweepIntervalMs: raw.SWEEP_INTERVAL_MS,
+    dispatch: {
+      leaseMs: raw.LEASE_MS,
+      marginMs: raw.LIMIT_MARGIN_MS,
+      shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+      // By default a process may hold every vendor's whole concurrency: calls are I/O, not CPU.
+      maxInFlight: raw.WORKER_CONCURRENCY ?? [...vendors.values()].reduce((sum, v) => sum + v.concurrency, 0),
+      maxDeliveries: raw.MAX_DELIVERIES
+    },
     vendors
   }
 }

@@ -26,10 +26,10 @@ async function healthPlugin (app: FastifyInstance): Promise<void> {
     }
   }
   app.decorate('health', async () => {
-    const [store, queue] = await Promise.all([probe(() => app.store.ping()), probe(() => app.queue.ping())])
+    const [store, queue] = await Promise.all([probe(() => app.backend.store.ping()), probe(() => app.backend.queue.ping())])
     const checks = { store, queue, worker: app.worker.running ? 'up' as const : 'off' as const }
     return { status: store === 'up' && queue === 'up' ? 'ok' : 'unavailable', mode: app.config.mode, checks }
   })
 }
 
-export default fp(healthPlugin, { name: 'health', fastify: '5.x', dependencies: ['config', 'store', 'queue', 'worker'] })
+export default fp(healthPlugin, { name: 'health', fastify: '5.x', dependencies: ['config', 'backend', 'worker'] })

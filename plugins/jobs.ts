@@ -7,7 +7,7 @@ import {
   BadSignatureError, JobNotFoundError, MalformedWebhookError, NotFailedError, NotWaitingError,
   UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
-import { isTerminal, type Job, type JobChange } from './store/job-state.js'
+import { isTerminal, type Job, type JobChange } from '../core/job.js'
 
 export interface JobView {
   request_id: string
@@ -18,6 +18,8 @@ export interface JobView {
   attempts: number
   result?: unknown
   error?: string
+  next_attempt_at?: string
+  last_error?: string
 }
 
 export interface WebhookBody {
@@ -58,19 +60,22 @@ export function toView (job: Job): JobView {
     updated_at: new Date(job.updatedAt).toISOString(),
     attempts: job.attempts,
     ...(job.result === undefined ? {} : { result: job.result }),
-    ...(job.error === undefined ? {} : { error: job.error })
+    ...(job.error === undefined ? {} : { error: job.error }),
+    ...(job.nextAttemptAt === undefined ? {} : { next_attempt_at: new Date(job.nextAttemptAt).toISOString() }),
+    ...(job.lastError === undefined ? {} : { last_error: job.lastError })
   }
 }
 
 async function jobsPlugin (app: FastifyInstance): Promise<void> {
-  const { store, queue, vendors, deadlines } = app
+  const { backend, vendors } = app
+  const { store, queue } = backend
 
   app.decorate('jobs', {
     async submit ({ vendor, ...payload }) {
       if (vendors.get(vendor) === undefined) throw new UnknownVendorError(vendor, vendors.names().join(', '))
       const now = Date.now()
       const id = randomUUID()
-      await queue.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
+      await backend.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
       return id
     },
 
@@ -93,7 +98,7 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
     },
 
     async retry (id) {
-      const replayed = await queue.replay(id, { status: 'pending', attempts: 0, error: null, deadline: null })
+      const replayed = await backend.replay(id)
       if (replayed !== null) return toView(replayed)
       const job = await store.get(id)
       if (job === null) throw new JobNotFoundError(id)
@@ -102,9 +107,11 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
 
     async applyWebhook (name, body) {
       const id = body.request_id
+      // Whatever the job waited in ends: a callback deadline, a call on the wire (a callback may beat its acceptance).
+      const ends = { deadline: null, waiting: null, holder: null, nextAttemptAt: null } as const
       const outcome: JobChange = body.error === undefined
-        ? { status: 'complete', result: body.result, deadline: null }
-        : { status: 'failed', error: body.error, deadline: null }
+        ? { status: 'complete', result: body.result, ...ends }
+        : { status: 'failed', error: body.error, ...ends }
       let job = await store.get(id)
       if (job === null) throw new JobNotFoundError(id)
       if (job.vendor !== name) throw new WrongVendorError(id, job.vendor, name)
@@ -112,7 +119,7 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
         const applied = await store.transition(id, 'processing', outcome)
         if (applied !== null) {
           app.log.info({ requestId: id, status: applied.status, vendor: name }, 'job ended by webhook')
-          await deadlines.clear(id)
+          await queue.reindex(name, [{ id, status: applied.status, createdAt: applied.createdAt }])
           return { request_id: id, outcome: 'applied', status: applied.status }
         }
         // Lost a race (the deadline, or the same webhook twice at once): judge against what won.
@@ -135,5 +142,5 @@ function sameOutcome (job: Job, outcome: JobChange): boolean {
 export default fp(jobsPlugin, {
   name: 'jobs',
   fastify: '5.x',
-  dependencies: ['config', 'store', 'queue', 'vendors', 'deadlines']
+  dependencies: ['config', 'backend', 'vendors']
 })

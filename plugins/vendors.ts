@@ -3,11 +3,18 @@ import fp from 'fastify-plugin'
 import { createVendorClient, type VendorClient } from '../vendors/client.js'
 import type { VendorConfig } from '../vendors/config.js'
 
+export interface VendorRuntime {
+  config: VendorConfig
+  client: VendorClient
+  /** Where an async vendor posts its callback. */
+  callbackUrl: string
+}
+
 export interface VendorRegistry {
   get (name: string): VendorConfig | undefined
   names (): string[]
-  client (name: string): VendorClient
-  callbackUrl (name: string): string
+  /** A vendor with its client, as the dispatcher calls it. */
+  runtime (name: string): VendorRuntime | undefined
 }
 
 declare module 'fastify' {
@@ -16,23 +23,24 @@ declare module 'fastify' {
   }
 }
 
+/** The configured vendors, each with its own undici Pool. */
 async function vendorsPlugin (app: FastifyInstance): Promise<void> {
   const { vendors, publicUrl } = app.config
-  const clients = new Map<string, VendorClient>()
-  for (const vendor of vendors.values()) clients.set(vendor.name, createVendorClient(vendor))
-
+  const runtimes = new Map<string, VendorRuntime>()
+  for (const config of vendors.values()) {
+    runtimes.set(config.name, {
+      config,
+      client: createVendorClient(config),
+      callbackUrl: `${publicUrl}/vendor-webhook/${encodeURIComponent(config.name)}`
+    })
+  }
   app.decorate('vendors', {
     get: (name) => vendors.get(name),
     names: () => [...vendors.keys()],
-    client (name) {
-      const client = clients.get(name)
-      if (client === undefined) throw new Error(`no client for vendor ${name}`)
-      return client
-    },
-    callbackUrl: (name) => `${publicUrl}/vendor-webhook/${encodeURIComponent(name)}`
+    runtime: (name) => runtimes.get(name)
   } satisfies VendorRegistry)
   app.addHook('onClose', async () => {
-    await Promise.all([...clients.values()].map((c) => c.close()))
+    await Promise.all([...runtimes.values()].map((r) => r.client.close()))
   })
 }
 

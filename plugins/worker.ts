@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { type Consumer, startConsumer } from '../workers/consumer.js'
-import { startSweeper, type Sweeper } from '../workers/sweeper.js'
+import { runDelivery } from '../core/dispatch/attempt.js'
+import { type Dispatcher, startDispatcher } from '../core/dispatch/dispatcher.js'
+import { startSweeper, type Sweeper } from '../core/dispatch/sweeper.js'
 
 export interface Worker {
   readonly running: boolean
+  /** Calls this process has on the wire now. */
+  readonly inFlight: number
 }
 
 declare module 'fastify' {
@@ -13,30 +16,43 @@ declare module 'fastify' {
   }
 }
 
-/** The job consumer and the deadline sweeper, started once the app is ready and stopped before its clients close. */
+/**
+ * The dispatcher and the deadline sweeper, started once the app is ready. On close they stop before any
+ * client closes: no more work is taken, calls on the wire get SHUTDOWN_GRACE_MS to finish, and what is
+ * still running then is aborted and handed back for another worker to take at once.
+ */
 async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): Promise<void> {
-  let consumer: Consumer | undefined
+  let dispatcher: Dispatcher | undefined
   let sweeper: Sweeper | undefined
-  app.decorate('worker', { get running () { return consumer !== undefined } })
+  app.decorate('worker', {
+    get running () { return dispatcher !== undefined },
+    get inFlight () { return dispatcher?.inFlight ?? 0 }
+  })
   if (!opts.enabled) return
 
   app.addHook('onReady', async () => {
-    const { store, queue, vendors, rateLimits, deadlines, breaker, config } = app
+    const { backend, vendors, config } = app
     const log = app.log.child({ component: 'worker' })
-    const lanes = new Map([...config.vendors.values()].map((v) => [v.name, v.concurrency]))
-    const maxDeliveries = config.redis?.maxDeliveries ?? Number.POSITIVE_INFINITY
-    consumer = startConsumer({ store, queue, vendors, rateLimits, deadlines, breaker, log }, { lanes, maxDeliveries })
-    sweeper = startSweeper(store, deadlines, config.sweepIntervalMs, log)
+    const limits = [...config.vendors.values()]
+    dispatcher = startDispatcher({
+      queue: backend.queue,
+      vendors: limits,
+      leaseMs: config.dispatch.leaseMs,
+      maxInFlight: config.dispatch.maxInFlight,
+      log,
+      run: (delivery, signal) => runDelivery({ store: backend.store, vendor: vendors.runtime, log, maxDeliveries: config.dispatch.maxDeliveries }, delivery, signal)
+    })
+    sweeper = startSweeper(backend.store, backend.queue, limits.map((v) => v.name), config.sweepIntervalMs, log)
   })
   // preClose runs before any plugin's onClose, so the worker stops while the store and pools still work.
   app.addHook('preClose', async () => {
-    await Promise.all([consumer?.stop(), sweeper?.stop()])
-    consumer = undefined
+    await Promise.all([dispatcher?.stop(app.config.dispatch.shutdownGraceMs), sweeper?.stop()])
+    dispatcher = undefined
   })
 }
 
 export default fp(workerPlugin, {
   name: 'worker',
   fastify: '5.x',
-  dependencies: ['config', 'store', 'queue', 'vendors', 'rate-limits', 'deadlines', 'breaker']
+  dependencies: ['config', 'backend', 'vendors']
 })

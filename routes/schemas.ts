@@ -1,5 +1,5 @@
 import { type TUnsafe, Type } from '@sinclair/typebox'
-import { JOB_STATUSES } from '../plugins/store/job-state.js'
+import { JOB_STATUSES } from '../core/job.js'
 
 /** A plain `enum` of strings, which reads better in the spec and in generated clients than anyOf of consts. */
 const StringEnum = <T extends string>(values: readonly T[], options: { $id?: string } = {}): TUnsafe<T> =>
@@ -34,13 +34,17 @@ export const JobParams = Type.Object({ id: RequestId })
 
 export const JobReply = Type.Object({
   request_id: RequestId,
-  status: Type.Ref(JobStatus),
+  status: Type.Ref(JobStatus, {
+    description: 'pending until the first vendor call, processing from then on (across retries and waits), then complete or failed; never moves backwards on its own'
+  }),
   vendor: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
   attempts: Type.Integer({ minimum: 0, description: 'vendor calls made so far' }),
   result: Type.Optional(Type.Unknown({ description: "the vendor's data, once complete" })),
-  error: Type.Optional(Type.String({ description: 'why the job failed, or why the last attempt did' }))
+  error: Type.Optional(Type.String({ description: 'why the job failed' })),
+  next_attempt_at: Type.Optional(Type.String({ format: 'date-time', description: 'when the next call is due: a retry after a failed attempt' })),
+  last_error: Type.Optional(Type.String({ description: 'why the latest attempt did not succeed' }))
 }, { $id: 'JobReply' })
 
 export const WebhookParams = Type.Object({ vendor: Type.String({ description: 'the async vendor calling back' }) })

@@ -61,6 +61,14 @@ export async function listenTestApp (t: TestContext, env: Record<string, string>
   return { app, url: `http://127.0.0.1:${port}` }
 }
 
+/** Takes what the app has queued for a vendor, as a worker would (limits granting), and answers the job ids. */
+export async function queuedIds (app: FastifyInstance, vendor = 'syncVendor'): Promise<string[]> {
+  const limits = app.vendors.get(vendor)
+  if (limits === undefined) throw new Error(`no vendor ${vendor}`)
+  const take = await app.backend.queue.take({ ...limits, rateLimit: { perSecond: 1e6, burst: 1e6 } }, 1000, { reclaim: false })
+  return take.deliveries.map((d) => d.jobId)
+}
+
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitFor<T> (check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const until = Date.now() + timeoutMs

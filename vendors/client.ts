@@ -8,6 +8,8 @@ export interface VendorCall {
   payload: Record<string, unknown>
   /** Set for async vendors: where they post their result. */
   callbackUrl?: string
+  /** Aborts the call, as a stopping worker does once its grace is over. */
+  signal?: AbortSignal
 }
 
 /** One undici Pool per vendor, reused for every call. */
@@ -31,7 +33,7 @@ export function createVendorClient (vendor: VendorConfig): VendorClient {
     `${vendor.name} ${what}${text === undefined ? '' : `: ${snippet(text)}`}`
 
   return {
-    async call ({ requestId, payload, callbackUrl }) {
+    async call ({ requestId, payload, callbackUrl, signal }) {
       const body = JSON.stringify({ request_id: requestId, payload, callback_url: callbackUrl })
       let status: number
       let headers: Record<string, string | string[] | undefined>
@@ -42,16 +44,17 @@ export function createVendorClient (vendor: VendorConfig): VendorClient {
           path,
           headers: { 'content-type': 'application/json', 'idempotency-key': requestId },
           body,
-          signal: AbortSignal.timeout(vendor.timeoutMs)
+          signal: signal === undefined ? AbortSignal.timeout(vendor.timeoutMs) : AbortSignal.any([AbortSignal.timeout(vendor.timeoutMs), signal])
         })
         status = res.statusCode
         headers = res.headers
         text = await res.body.text()
       } catch (err) {
+        if (signal?.aborted) throw err
         throw new VendorError(fail(`call failed (${describe(err)})`))
       }
       if (status === 429 || status >= 500) {
-        throw new VendorError(fail(`answered ${status}`, text), parseRetryAfter(headers['retry-after']))
+        throw new VendorError(fail(`answered ${status}`, text), parseRetryAfter(headers['retry-after']), status)
       }
       if (status < 200 || status >= 300) throw new UnrecoverableVendorError(fail(`rejected the call with ${status}`, text))
       if (vendor.mode === 'async') return undefined

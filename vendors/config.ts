@@ -1,16 +1,28 @@
 import { readFileSync } from 'node:fs'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import type { BreakerPolicy } from '../core/dispatch/breaker.js'
+import { parseDuration } from '../core/dispatch/limits.js'
+
+export type { BreakerPolicy }
 
 /** A vendor is configuration, not code. This is the documented shape of one `VENDORS_FILE` entry. */
 export const VendorEntry = Type.Object({
   mode: Type.Optional(Type.Union([Type.Literal('sync'), Type.Literal('async')])),
   url: Type.Optional(Type.String({ pattern: '^https?://' })),
   rateLimit: Type.Optional(Type.Object({
-    perSecond: Type.Optional(Type.Integer({ minimum: 1 })),
-    burst: Type.Optional(Type.Integer({ minimum: 1 }))
+    perSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'sustained calls per second; 0.5 is one call every two seconds' })),
+    burst: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 }))
   }, { additionalProperties: false })),
-  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+  quotas: Type.Optional(Type.Array(Type.Object({
+    limit: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+    window: Type.Union([
+      Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$', description: 'e.g. "10s", "1m", "1h", "1d"' }),
+      Type.Integer({ minimum: 1, description: 'milliseconds' })
+    ])
+  }, { additionalProperties: false }), { maxItems: 8 })),
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'calls in flight from all workers together' })),
+  maxRetryAfterMs: Type.Optional(Type.Integer({ minimum: 0, description: 'the longest pause a Retry-After may impose on the vendor' })),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
   retry: Type.Optional(Type.Object({
     attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
@@ -38,7 +50,11 @@ export interface VendorConfig {
   mode: 'sync' | 'async'
   url: string
   rateLimit: { perSecond: number, burst: number }
+  /** In any sliding window of `windowMs`, at most `limit` calls. */
+  quotas: Array<{ limit: number, windowMs: number }>
+  /** Calls in flight from the whole fleet. */
   concurrency: number
+  maxRetryAfterMs: number
   timeoutMs: number
   retry: { attempts: number, baseDelayMs: number, maxDelayMs: number }
   breaker: BreakerPolicy
@@ -48,22 +64,15 @@ export interface VendorConfig {
   callbackTimeoutMs: number
 }
 
-/** Opens after at least `minCalls` calls within `windowMs` of which `failureRatio` failed; probes after `halfOpenAfterMs`. */
-export interface BreakerPolicy {
-  minCalls: number
-  failureRatio: number
-  windowMs: number
-  halfOpenAfterMs: number
-  probes: number
-}
-
 export type Vendors = ReadonlyMap<string, VendorConfig>
 
 /** Development value, documented in the README; production deployments set ASYNC_VENDOR_SECRET. */
 export const DEV_ASYNC_VENDOR_SECRET = 'dev-async-vendor-secret'
 
 const COMMON = {
+  quotas: [],
   concurrency: 50,
+  maxRetryAfterMs: 10 * 60_000,
   timeoutMs: 10_000,
   retry: { attempts: 5, baseDelayMs: 200, maxDelayMs: 30_000 },
   breaker: { minCalls: 20, failureRatio: 0.5, windowMs: 10_000, halfOpenAfterMs: 5_000, probes: 1 },
@@ -106,10 +115,12 @@ export function mergeVendors (
     if (base === undefined && (entry.mode === undefined || entry.url === undefined)) {
       throw new VendorsFileError(`${source} is invalid: new vendor "${name}" needs "mode" and "url"`)
     }
+    const { quotas, ...fields } = entry
     const merged: VendorConfig = {
       ...COMMON,
       ...base,
-      ...entry,
+      ...fields,
+      ...(quotas === undefined ? {} : { quotas: quotas.map((q, i) => ({ limit: q.limit, windowMs: windowOf(q.window, `${source} is invalid: /${name}/quotas/${i}/window`) })) }),
       name,
       mode: entry.mode ?? base?.mode ?? 'sync',
       url: entry.url ?? base?.url ?? '',
@@ -123,6 +134,12 @@ export function mergeVendors (
     vendors.set(name, merged)
   }
   return vendors
+}
+
+function windowOf (window: string | number, where: string): number {
+  const ms = parseDuration(window)
+  if (ms === undefined) throw new VendorsFileError(`${where}: a window must be longer than 0`)
+  return ms
 }
 
 export function loadVendors (file: string | undefined, asyncVendorSecret: string): Vendors {

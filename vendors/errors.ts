@@ -2,7 +2,8 @@
 export class VendorError extends Error {
   override name = 'VendorError'
   readonly code: string = 'VFS_ERR_VENDOR'
-  constructor (message: string, readonly retryAfterMs?: number) {
+  /** `status`: the vendor's HTTP status, when it answered. */
+  constructor (message: string, readonly retryAfterMs?: number, readonly status?: number) {
     super(message)
   }
 }

@@ -421,8 +421,15 @@ export interface components {
             attempts: number;
             /** @description the vendor's data, once complete */
             result?: unknown;
-            /** @description why the job failed, or why the last attempt did */
+            /** @description why the job failed */
             error?: string;
+            /**
+             * Format: date-time
+             * @description when the next call is due: a retry after a failed attempt
+             */
+            next_attempt_at?: string;
+            /** @description why the latest attempt did not succeed */
+            last_error?: string;
         };
         WebhookBody: {
             /**

@@ -21,7 +21,7 @@ test('while Redis is down the API answers 503 at once, then recovers by itself a
     appendonly: true,
     // Short calls and claims, so that entries a worker held when Redis went away come back quickly.
     vendors: { syncVendor: { timeoutMs: 1000, rateLimit: { perSecond: 50, burst: 10 } }, asyncVendor: { timeoutMs: 1000 } },
-    env: { CLAIM_IDLE_MS: '2000' },
+    env: { LEASE_MS: '2000' },
     mockEnv: { MOCK_WEBHOOK_DELAY_MIN_MS: '50', MOCK_WEBHOOK_DELAY_MAX_MS: '200', MOCK_LATENCY_MS: '20' }
   })
   await stack.startWorker()
@@ -54,7 +54,7 @@ test('a worker that loses Redis mid-run picks up again when it returns', { skip 
   const stack = await startStack(t, {
     appendonly: true,
     vendors: { syncVendor: { timeoutMs: 1000 }, asyncVendor: { timeoutMs: 1000 } },
-    env: { CLAIM_IDLE_MS: '2000' }
+    env: { LEASE_MS: '2000' }
   })
   const worker = await stack.startWorker()
   const before = await postMany(stack, 20, (i) => ({ vendor: 'syncVendor', userId: i }))

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { Agent, request } from 'undici'
-import { redisKeys } from '../../plugins/redis/keys.js'
-import { JOB_STATUSES } from '../../plugins/store/job-state.js'
+import { redisKeys } from '../../core/backends/redis/keys.js'
+import { JOB_STATUSES } from '../../core/job.js'
 import { startRedis, type TestRedis } from '../redis-server.js'
 import { freePort, type TestContext, waitFor } from '../helper.js'
 import type { VendorEntry } from '../../vendors/config.js'
@@ -98,31 +98,20 @@ export async function postMany (stack: Stack, n: number, body: (i: number) => Re
   }))
 }
 
-/** How many jobs are in each status, read from the store's own indexes, cheaply enough to poll. */
-export async function countByStatus (redis: Redis): Promise<Record<string, number>> {
+/** How many jobs are in each status, summed over the vendors' listing indexes, cheaply enough to poll. */
+export async function countByStatus (redis: Redis, vendors: string[] = ['syncVendor', 'asyncVendor']): Promise<Record<string, number>> {
   const keys = redisKeys()
-  const counts = await Promise.all(JOB_STATUSES.map((s) => redis.zcard(keys.status(s))))
+  const counts = await Promise.all(JOB_STATUSES.map(async (s) => {
+    const each = await Promise.all(vendors.map((v) => redis.zcard(keys.vendor(v).status(s))))
+    return each.reduce((a, b) => a + b, 0)
+  }))
   return Object.fromEntries(JOB_STATUSES.map((s, i) => [s, counts[i] ?? 0]))
 }
 
-/** How many times each job entered `status`, from the store's own job-events stream. */
-export async function transitionsTo (redis: Redis, status: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>()
-  for (let start = '-'; ;) {
-    const page = await redis.xrange(redisKeys().events, start, '+', 'COUNT', 5000)
-    for (const [, fields] of page) {
-      if (fields[5] === status && fields[1] !== undefined) counts.set(fields[1], (counts.get(fields[1]) ?? 0) + 1)
-    }
-    const last = page.at(-1)?.[0]
-    if (page.length < 5000 || last === undefined) return counts
-    start = `(${last}`
-  }
-}
-
 /** Waits until `n` jobs have ended, then reads every job's status through the API. */
-export async function allEnded (stack: Stack, redis: Redis, ids: string[], timeoutMs: number): Promise<string[]> {
+export async function allEnded (stack: Stack, redis: Redis, ids: string[], timeoutMs: number, vendors?: string[]): Promise<string[]> {
   await waitFor(async () => {
-    const counts = await countByStatus(redis)
+    const counts = await countByStatus(redis, vendors)
     return (counts.complete ?? 0) + (counts.failed ?? 0) >= ids.length ? true : undefined
   }, timeoutMs, `${ids.length} jobs to end`)
   return stack.statuses(ids)

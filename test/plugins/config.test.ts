@@ -29,11 +29,19 @@ test('a bad value is one clear error naming the variable', async (t) => {
   t.throws(() => loadConfig({ ASYNC_VENDOR_SECRET: 'short' }), ConfigError)
 })
 
-test('REDIS_URL selects redis mode, with claims longer than any vendor call and no mock vendors in process', async (t) => {
+test('REDIS_URL selects redis mode without mock vendors in process; REDIS_CLUSTER says it names a cluster node', async (t) => {
   const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })
-  t.match(config, { mode: 'redis', mockVendors: 'off', redis: { url: 'redis://127.0.0.1:6379', prefix: 'vfs', claimIdleMs: 40_000, maxDeliveries: 5, jobTtlMs: 30 * 24 * 3600 * 1000 } })
+  t.match(config, { mode: 'redis', mockVendors: 'off', redis: { url: 'redis://127.0.0.1:6379', cluster: false, prefix: 'vfs', jobTtlMs: 30 * 24 * 3600 * 1000 } })
   t.equal(loadConfig({ REDIS_URL: 'redis://x', MOCK_VENDORS: 'in-process' }).mockVendors, 'in-process')
-  t.throws(() => loadConfig({ REDIS_URL: 'redis://x', CLAIM_IDLE_MS: '5000' }), { message: /CLAIM_IDLE_MS \(5000\) must be longer than the longest vendor call \(10000 ms\)/ })
+  t.equal(loadConfig({ REDIS_URL: 'redis://x', REDIS_CLUSTER: 'true' }).redis?.cluster, true)
+  t.throws(() => loadConfig({ REDIS_CLUSTER: 'true' }), { message: /REDIS_CLUSTER=true needs REDIS_URL/ })
+})
+
+test('dispatch settings: leases apart from vendor timeouts, a margin, a grace for stopping, and every vendor\'s concurrency by default', async (t) => {
+  t.same(loadConfig({}).dispatch, { leaseMs: 30_000, marginMs: 50, shutdownGraceMs: 10_000, maxInFlight: 100, maxDeliveries: 5 })
+  const custom = loadConfig({ LEASE_MS: '2000', LIMIT_MARGIN_MS: '0', SHUTDOWN_GRACE_MS: '500', WORKER_CONCURRENCY: '8', MAX_DELIVERIES: '3' })
+  t.same(custom.dispatch, { leaseMs: 2000, marginMs: 0, shutdownGraceMs: 500, maxInFlight: 8, maxDeliveries: 3 })
+  t.throws(() => loadConfig({ LEASE_MS: '50' }), { message: /LEASE_MS/ })
 })
 
 test('MONGO_URL with REDIS_URL selects full mode, and without it is refused', async (t) => {

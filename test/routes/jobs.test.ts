@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { test } from 'tap'
 import { BODY_LIMIT } from '../../app.js'
-import { buildTestApp, testConfig } from '../helper.js'
+import { buildTestApp, queuedIds, testConfig } from '../helper.js'
 
 const idle = () => testConfig({ WORKER: 'off' })
 const json = { 'content-type': 'application/json' }
@@ -18,8 +18,8 @@ test('a job is accepted with 202, a request_id and a Location, and reads back as
   t.match(job.json(), { request_id: id, status: 'pending', vendor: 'syncVendor', attempts: 0 })
   t.equal(new Date(job.json().created_at).toISOString(), job.json().created_at, 'timestamps are ISO-8601')
   t.notOk('result' in job.json())
-  t.same((await app.store.get(id))?.payload, { type: 'user_data', userId: 123 }, 'the payload is stored as sent, without the vendor')
-  t.same((await app.queue.read(10, 10)).map((d) => d.id), [id], 'and queued once')
+  t.same((await app.backend.store.get(id))?.payload, { type: 'user_data', userId: 123 }, 'the payload is stored as sent, without the vendor')
+  t.same(await queuedIds(app), [id], 'and queued once')
 })
 
 const badPosts: Array<[string, { payload: string, headers?: Record<string, string> }, number, RegExp]> = [
@@ -46,7 +46,7 @@ for (const [what, request, status, message] of badPosts) {
     t.equal(body.statusCode, status)
     t.match(body.message, message)
     t.notMatch(res.body, /at .*\.(ts|js):\d+/, 'no stack trace')
-    t.same(await app.queue.read(10, 10), [], 'nothing was queued')
+    t.same(await queuedIds(app), [], 'nothing was queued')
   })
 }
 
@@ -70,7 +70,7 @@ test('an unknown route is a 404 in the same error shape', async (t) => {
 
 test('an unexpected failure is a 500 that hides its details', async (t) => {
   const app = await buildTestApp(t, idle())
-  app.store.create = async () => { throw new Error('disk on fire at /secret/path.ts:12') }
+  app.backend.store.create = async () => { throw new Error('disk on fire at /secret/path.ts:12') }
   const res = await app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'syncVendor' } })
   t.equal(res.statusCode, 500)
   t.same(res.json(), { statusCode: 500, code: 'VFS_ERR_INTERNAL', error: 'Internal Server Error', message: 'Internal Server Error' })
@@ -81,7 +81,7 @@ test('/health reports each dependency and 503 when the store is down', async (t)
   const ok = await app.inject({ method: 'GET', url: '/health' })
   t.equal(ok.statusCode, 200)
   t.same(ok.json(), { status: 'ok', mode: 'embedded', checks: { store: 'up', queue: 'up', worker: 'up' } })
-  app.store.ping = async () => { throw new Error('gone') }
+  app.backend.store.ping = async () => { throw new Error('gone') }
   const down = await app.inject({ method: 'GET', url: '/health' })
   t.equal(down.statusCode, 503)
   t.same(down.json(), { status: 'unavailable', mode: 'embedded', checks: { store: 'down', queue: 'up', worker: 'up' } })
@@ -90,17 +90,17 @@ test('/health reports each dependency and 503 when the store is down', async (t)
 test('POST /jobs/{id}/retry sends a failed job back to pending with a new attempt budget, and queues it', async (t) => {
   const app = await buildTestApp(t, idle())
   const id = (await app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'syncVendor' } })).json().request_id
-  await app.queue.read(10, 10)
+  await queuedIds(app)
   const notFailed = await app.inject({ method: 'POST', url: `/jobs/${id}/retry` })
   t.equal(notFailed.statusCode, 409)
   t.match(notFailed.json(), { code: 'VFS_ERR_NOT_FAILED', message: `job ${id} is pending: only a failed job can be retried` })
-  await app.store.transition(id, 'pending', { status: 'processing', attempts: 5 })
-  await app.store.transition(id, 'processing', { status: 'failed', error: 'syncVendor answered 500 (after 5 attempts)' })
+  await app.backend.store.transition(id, 'pending', { status: 'processing', attempts: 5 })
+  await app.backend.store.transition(id, 'processing', { status: 'failed', error: 'syncVendor answered 500 (after 5 attempts)' })
   const res = await app.inject({ method: 'POST', url: `/jobs/${id}/retry` })
   t.equal(res.statusCode, 202)
   t.match(res.json(), { request_id: id, status: 'pending', attempts: 0 })
   t.notOk('error' in res.json(), 'the old error goes with the old budget')
-  t.same((await app.queue.read(10, 10)).map((d) => d.id), [id], 'queued again')
+  t.same(await queuedIds(app), [id], 'queued again')
   t.equal((await app.inject({ method: 'POST', url: `/jobs/${id}/retry` })).statusCode, 409, 'a second retry finds it pending')
 })
 

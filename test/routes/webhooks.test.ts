@@ -15,7 +15,7 @@ async function setup (t: TestContext) {
   const waitingJob = async (vendor = 'asyncVendor'): Promise<string> => {
     const res = await app.inject({ method: 'POST', url: '/jobs', payload: { vendor, q: 1 } })
     const id: string = res.json().request_id
-    await app.store.transition(id, 'pending', { status: 'processing', attempts: 1 })
+    await app.backend.store.transition(id, 'pending', { status: 'processing', attempts: 1 })
     return id
   }
   const webhook = (body: unknown, opts: { vendor?: string, secret?: string, signature?: string | null, at?: number } = {}) => {
@@ -45,7 +45,7 @@ test('a webhook carrying an error fails the job with it', async (t) => {
   const { app, waitingJob, webhook } = await setup(t)
   const id = await waitingJob()
   t.equal((await webhook({ request_id: id, error: 'no such user' })).json().status, 'failed')
-  t.match(await app.store.get(id), { status: 'failed', error: 'no such user' })
+  t.match(await app.backend.store.get(id), { status: 'failed', error: 'no such user' })
 })
 
 test('the same webhook twice is one transition: the second is a 200 duplicate that changes nothing', async (t) => {
@@ -53,11 +53,11 @@ test('the same webhook twice is one transition: the second is a 200 duplicate th
   const id = await waitingJob()
   const body = { request_id: id, result: { a: 1 } }
   await webhook(body)
-  const before = await app.store.get(id)
+  const before = await app.backend.store.get(id)
   const again = await webhook(body)
   t.equal(again.statusCode, 200)
   t.same(again.json(), { request_id: id, outcome: 'duplicate', status: 'complete' })
-  t.same(await app.store.get(id), before)
+  t.same(await app.backend.store.get(id), before)
 })
 
 test('a different outcome after the job ended is a 409 and the job keeps its first outcome', async (t) => {
@@ -67,23 +67,23 @@ test('a different outcome after the job ended is a 409 and the job keeps its fir
   const late = await webhook({ request_id: id, result: { a: 2 } })
   t.equal(late.statusCode, 409)
   t.equal(late.json().code, 'VFS_ERR_NOT_WAITING')
-  t.same((await app.store.get(id))?.result, { a: 1 })
+  t.same((await app.backend.store.get(id))?.result, { a: 1 })
 })
 
 test('a webhook after the callback deadline failed the job is a 409 and the job stays failed', async (t) => {
   const { app, waitingJob, webhook } = await setup(t)
   const id = await waitingJob()
-  await app.store.transition(id, 'processing', { status: 'failed', error: 'callback timed out' })
+  await app.backend.store.transition(id, 'processing', { status: 'failed', error: 'callback timed out' })
   const res = await webhook({ request_id: id, result: { a: 1 } })
   t.equal(res.statusCode, 409)
-  t.match(await app.store.get(id), { status: 'failed', error: 'callback timed out' })
+  t.match(await app.backend.store.get(id), { status: 'failed', error: 'callback timed out' })
 })
 
 test('a webhook for a job not yet called is a 409', async (t) => {
   const { app, webhook } = await setup(t)
   const id = (await app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'asyncVendor' } })).json().request_id
   t.equal((await webhook({ request_id: id, result: {} })).statusCode, 409)
-  t.equal((await app.store.get(id))?.status, 'pending')
+  t.equal((await app.backend.store.get(id))?.status, 'pending')
 })
 
 test("a webhook for another vendor's job is a 409", async (t) => {
@@ -92,7 +92,7 @@ test("a webhook for another vendor's job is a 409", async (t) => {
   const res = await webhook({ request_id: id, result: {} }, { vendor: 'asyncVendor' })
   t.equal(res.statusCode, 409)
   t.equal(res.json().code, 'VFS_ERR_WRONG_VENDOR')
-  t.equal((await app.store.get(id))?.status, 'processing')
+  t.equal((await app.backend.store.get(id))?.status, 'processing')
 })
 
 test('an unknown vendor, or one that does not call back, is a 404 before anything else is checked', async (t) => {
@@ -120,7 +120,7 @@ test('a missing, wrong, stale or foreign signature is a 401, checked before the 
     t.equal(res.statusCode, 401, what)
     t.equal(res.json().code, 'VFS_ERR_BAD_SIGNATURE', what)
   }
-  t.equal((await app.store.get(id))?.status, 'processing', 'nothing changed')
+  t.equal((await app.backend.store.get(id))?.status, 'processing', 'nothing changed')
 })
 
 test('a signed body that is not JSON or not the webhook shape is a 400', async (t) => {
@@ -131,7 +131,7 @@ test('a signed body that is not JSON or not the webhook shape is a 400', async (
     t.equal(res.statusCode, 400, body)
     t.same(Object.keys(res.json()).sort(), ['code', 'error', 'message', 'statusCode'])
   }
-  t.equal((await app.store.get(id))?.status, 'processing', 'nothing changed')
+  t.equal((await app.backend.store.get(id))?.status, 'processing', 'nothing changed')
 })
 
 test('a signed webhook for an unknown job is a 404', async (t) => {

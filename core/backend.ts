@@ -1,0 +1,45 @@
+import type { Job } from './job.js'
+import type { DispatchQueue } from './dispatch/queue.js'
+import type { JobStore } from './store.js'
+
+/** A mode's storage, built in one place: the job store and the per-vendor dispatch queues beside it. */
+export interface Backend {
+  readonly store: JobStore
+  readonly queue: DispatchQueue
+  /** Records a new job and queues it; the caller acknowledges the job only once both are done. */
+  submit (job: Job): Promise<void>
+  /** Sends a failed job back to pending with a fresh run (attempts 0) and queues it; null when it was not failed. */
+  replay (id: string): Promise<Job | null>
+  close (): Promise<void>
+}
+
+/** What a replay clears: everything the previous run left on the job. */
+export const REPLAY_CHANGE = {
+  status: 'pending',
+  attempts: 0,
+  result: null,
+  error: null,
+  lastError: null,
+  nextAttemptAt: null,
+  deadline: null,
+  holder: null,
+  waiting: null,
+  vendorRef: null
+} as const
+
+/**
+ * A replay changes the job and queues it in two steps that no script can join (in a Redis Cluster they
+ * live on two nodes). So a delayed entry is queued first, as an intent: should the process die between
+ * the two steps, the intent delivers the job once due; otherwise queueing it for now takes the intent back.
+ */
+export const REPLAY_INTENT_MS = 5_000
+
+export async function replayJob (store: JobStore, queue: DispatchQueue, id: string): Promise<Job | null> {
+  const job = await store.get(id)
+  if (job?.status !== 'failed') return null
+  const queued = { id, createdAt: job.createdAt }
+  await queue.enqueue(job.vendor, [{ ...queued, at: Date.now() + REPLAY_INTENT_MS }])
+  const replayed = await store.transition(id, 'failed', REPLAY_CHANGE)
+  if (replayed !== null) await queue.enqueue(job.vendor, [queued])
+  return replayed
+}

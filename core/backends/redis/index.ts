@@ -1,0 +1,47 @@
+import { type Backend, replayJob } from '../../backend.js'
+import type { DispatchSettings } from '../../dispatch/queue.js'
+import type { JobStore } from '../../store.js'
+import type { RedisClient } from './client.js'
+import { redisKeys } from './keys.js'
+import { createRedisQueue } from './queue.js'
+import { createRedisStore } from './store.js'
+
+export interface RedisBackendOptions extends DispatchSettings {
+  prefix: string
+  jobTtlMs: number
+  /** This process's consumer name, unique per process. */
+  consumer: string
+  vendors: string[]
+  /** A second connection for the wake-up channel. */
+  subscriber: RedisClient
+  /** Full mode: the jobs live in this store (MongoDB behind a cache) instead of Redis hashes. */
+  store?: JobStore
+  now?: () => number
+}
+
+/**
+ * Redis mode's backend, built in one place: the scripts registered once, the job store (a hash per job)
+ * and the per-vendor queues with the fleet's limits. In full mode the same queues serve MongoDB's jobs.
+ */
+export async function createRedisBackend (redis: RedisClient, opts: RedisBackendOptions): Promise<Backend> {
+  const keys = redisKeys(opts.prefix)
+  const store = opts.store ?? createRedisStore(redis, keys, opts.jobTtlMs)
+  const queue = await createRedisQueue(redis, { ...opts, keys })
+  const own = opts.store === undefined
+  return {
+    store,
+    queue,
+    async submit (job) {
+      const entry = [{ id: job.id, createdAt: job.createdAt }]
+      // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).
+      // Full mode writes MongoDB first: a crash in between leaves a job no client was told of, for the reconciler.
+      if (own) await Promise.all([store.create(job), queue.enqueue(job.vendor, entry)])
+      else {
+        await store.create(job)
+        await queue.enqueue(job.vendor, entry)
+      }
+    },
+    replay: (id) => replayJob(store, queue, id),
+    close: () => queue.close()
+  }
+}

@@ -1,0 +1,138 @@
+import type { Delivery, DispatchQueue, DispatchSettings, Settlement, Take, VendorLimits } from '../../dispatch/queue.js'
+import type { RedisClient } from './client.js'
+import type { RedisKeys } from './keys.js'
+import { defineScripts } from './scripts.js'
+
+export interface RedisQueueOptions extends DispatchSettings {
+  keys: RedisKeys
+  /** This process's name in the consumer group; unique per process. */
+  consumer: string
+  /** The vendors whose consumer groups this process makes sure of at start. */
+  vendors: string[]
+  /** A connection of its own for the wake-up channel: a subscribed connection can do nothing else. */
+  subscriber: RedisClient
+  /** Dead letters kept per vendor, approximately. */
+  deadLetterMaxLen?: number
+  /** The clock the scripts are given (tests move it); leases still expire by Redis's own clock. */
+  now?: () => number
+}
+
+const KINDS: Record<string, Delivery['kind']> = { c: 'call', p: 'poll', x: 'expire' }
+const BLOCKED = new Set(['empty', 'paused', 'breaker', 'rate', 'quota', 'concurrency'])
+
+/**
+ * The Redis Streams queues: one stream per vendor, read by the consumer group `workers`, each next to
+ * its vendor's limits and breaker under one hash tag, so that take.lua grants and reads in one step.
+ * An acknowledged entry is deleted, so a stream holds only outstanding work and never needs trimming.
+ */
+export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOptions): Promise<DispatchQueue> {
+  const { keys, consumer, subscriber } = opts
+  const deadLetterMaxLen = opts.deadLetterMaxLen ?? 100_000
+  const now = opts.now ?? Date.now
+  defineScripts(redis)
+
+  const ensureGroup = async (vendor: string): Promise<void> => {
+    try {
+      await redis.xgroup('CREATE', keys.vendor(vendor).queue, keys.group, '0', 'MKSTREAM')
+    } catch (err) {
+      if (!(err as Error).message.startsWith('BUSYGROUP')) throw err
+    }
+  }
+  await Promise.all(opts.vendors.map(ensureGroup))
+  /** A Redis that restarted without its data lost the groups too: make it again and retry once. */
+  const withGroup = async <T>(vendor: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run()
+    } catch (err) {
+      if (!(err as Error).message.includes('NOGROUP')) throw err
+      await ensureGroup(vendor)
+      return run()
+    }
+  }
+
+  const listeners = new Set<(vendor: string) => void>()
+  await subscriber.subscribe(keys.wakeChannel)
+  subscriber.on('message', (channel: string, vendor: string) => {
+    if (channel === keys.wakeChannel) for (const listener of listeners) listener(vendor)
+  })
+
+  const take = async (limits: VendorLimits, max: number, reclaim: boolean): Promise<Take> => {
+    const k = keys.vendor(limits.name)
+    const { rateLimit, breaker } = limits
+    const reply = await redis.vfsTake(k.queue, k.state, k.inflight, k.delayed, k.wake,
+      now(), consumer, max, reclaim ? '1' : '0', opts.leaseMs, opts.marginMs, rateLimit.perSecond, rateLimit.burst,
+      limits.concurrency, limits.maxWaitMs, breaker.halfOpenAfterMs, breaker.probes, k.base,
+      ...limits.quotas.flatMap((q) => [q.limit, q.windowMs]))
+    const deliveries: Delivery[] = []
+    for (let i = 2; i + 5 < reply.length; i += 6) {
+      const entry = String(reply[i])
+      const deliveryCount = Number(reply[i + 3])
+      deliveries.push({
+        vendor: limits.name,
+        entry,
+        jobId: String(reply[i + 1]),
+        createdAt: Number(reply[i + 5]),
+        kind: KINDS[String(reply[i + 2])] ?? 'call',
+        deliveries: deliveryCount,
+        holder: `${entry}#${deliveryCount}`,
+        probe: Number(reply[i + 4]) === 1
+      })
+    }
+    const blocked = String(reply[0])
+    const wakeAt = Number(reply[1])
+    return {
+      deliveries,
+      ...(BLOCKED.has(blocked) ? { blocked: blocked as Take['blocked'] } : {}),
+      ...(wakeAt >= 0 ? { wakeAt } : {})
+    }
+  }
+
+  const settlementArgs = (s: Settlement): Array<string | number> => {
+    const d = s.delivery
+    return [d.entry, d.deliveries, d.jobId, d.createdAt, s.outcome ?? '', d.probe ? '1' : '0', s.pauseUntil ?? '',
+      s.next?.at ?? '', s.next?.kind === 'poll' ? 'p' : 'c', s.deadline ?? '', s.deadLetter ?? '', s.status ?? '']
+  }
+
+  return {
+    kind: 'redis',
+    async enqueue (vendor, jobs) {
+      const k = keys.vendor(vendor)
+      await redis.vfsEnqueue(k.queue, k.delayed, k.wake, k.base, keys.wakeChannel, vendor,
+        ...jobs.flatMap((job) => [job.id, String(job.createdAt), job.at === undefined ? '' : String(job.at)]))
+    },
+    take: (limits, max, { reclaim }) => withGroup(limits.name, () => take(limits, max, reclaim)),
+    async renew (vendor, deliveries) {
+      const k = keys.vendor(vendor)
+      const lost = new Set(await redis.vfsRenew(k.queue, k.inflight, now(), consumer, opts.leaseMs,
+        ...deliveries.flatMap((d) => [d.entry, d.deliveries])))
+      return deliveries.filter((d) => lost.has(d.entry))
+    },
+    async settle (limits, settlements) {
+      const k = keys.vendor(limits.name)
+      const { breaker } = limits
+      await redis.vfsSettle(k.queue, k.state, k.inflight, k.delayed, k.deadlines, k.deadLetter, k.wake,
+        now(), consumer, k.base, keys.wakeChannel, limits.name,
+        breaker.windowMs, Math.max(100, Math.floor(breaker.windowMs / 10)), breaker.minCalls, breaker.failureRatio, breaker.halfOpenAfterMs,
+        deadLetterMaxLen, ...settlements.flatMap(settlementArgs))
+    },
+    async reindex (vendor, jobs) {
+      const k = keys.vendor(vendor)
+      await redis.vfsReindex(k.deadlines, k.base, ...jobs.flatMap((j) => [j.id, j.status, j.createdAt]))
+    },
+    dueDeadlines: (vendor, now, max, leaseMs) => redis.vfsLeaseDue(keys.vendor(vendor).deadlines, now, max, leaseMs),
+    async clearDeadlines (vendor, ids) {
+      if (ids.length > 0) await redis.zrem(keys.vendor(vendor).deadlines, ...ids)
+    },
+    onWake (listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async ping () {
+      await redis.ping()
+    },
+    async close () {
+      listeners.clear()
+      await subscriber.unsubscribe(keys.wakeChannel).catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RedisKey, Result } from 'ioredis'
+import type { RedisClient } from './client.js'
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** create-job.lua: 1 when created, 0 when the id exists. */
+    vfsCreateJob (job: RedisKey, ttlMs: number, ...hash: string[]): Result<0 | 1, Context>
+    /** claim-job.lua: the claimed job's hash as a flat array, or why it was refused. */
+    vfsClaimJob (job: RedisKey, entry: string, deliveries: number, kind: string, now: number): Result<string[] | 'missing' | 'done' | 'held', Context>
+    /** update-job.lua: the changed hash (or 1), or null when the compared field held something else. */
+    vfsUpdateJob (job: RedisKey, field: 'status' | 'holder', expected: string, updatedAt: number, reply: 'job' | 'ok', setCount: number,
+      ...setThenRemove: string[]): Result<string[] | 1 | null, Context>
+    /** enqueue.lua: how many jobs were queued. */
+    vfsEnqueue (queue: RedisKey, delayed: RedisKey, wake: RedisKey, base: string, channel: string, vendor: string, ...jobs: string[]): Result<number, Context>
+    /** take.lua: [blocked, wakeAt, then id, job, kind, deliveries, probe per delivery]. */
+    vfsTake (queue: RedisKey, state: RedisKey, inflight: RedisKey, delayed: RedisKey, wake: RedisKey, ...args: Array<string | number>): Result<Array<string | number>, Context>
+    /** renew.lua: the entry ids lost to another worker. */
+    vfsRenew (queue: RedisKey, inflight: RedisKey, now: number, consumer: string, leaseMs: number, ...deliveries: Array<string | number>): Result<string[], Context>
+    /** settle.lua: the breaker's state afterwards. */
+    vfsSettle (...keysThenArgs: Array<string | number>): Result<'open' | 'closed', Context>
+    /** reindex.lua: how many jobs were listed. */
+    vfsReindex (deadlines: RedisKey, base: string, ...jobs: Array<string | number>): Result<number, Context>
+    /** lease-due.lua: the job ids whose deadline passed, each leased to this caller for `leaseMs`. */
+    vfsLeaseDue (deadlines: RedisKey, now: number, max: number, leaseMs: number): Result<string[], Context>
+    /** cache-read.lua: the cached job's JSON; else 1 when this caller took the fill lease, 0 when someone else holds it. */
+    vfsCacheRead (entry: RedisKey, lease: RedisKey, token: string, leaseMs: number): Result<string | 0 | 1, Context>
+    /** cache-write.lua: 1 when the job was put (the token still held the lease), else 0. */
+    vfsCacheWrite (entry: RedisKey, lease: RedisKey, token: string, job: string, ttlS: number, stored: 0 | 1): Result<0 | 1, Context>
+  }
+}
+
+/**
+ * The .lua files are read from the source tree, found as the nearest folder above this module with a
+ * package.json: that is the project root both from core/backends/redis (tsx) and from dist/ (tsc copies
+ * no .lua files into dist/, and dist/ has no package.json of its own).
+ */
+function scriptsDir (): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: cannot find the Lua scripts`)
+    dir = parent
+  }
+  return join(dir, 'core', 'backends', 'redis', 'scripts')
+}
+
+const dir = scriptsDir()
+/** A script with its `--- @include "includes/<name>"` lines replaced by those files, as BullMQ's scripts do. */
+const lua = (name: string): string => readFileSync(join(dir, `${name}.lua`), 'utf8')
+  .replace(/^--- @include "([\w/-]+)"$/gm, (_line, include: string) => readFileSync(join(dir, `${include}.lua`), 'utf8'))
+
+/** Each script with its number of keys; undefined: the caller passes the count first. */
+const SCRIPTS: Record<string, [file: string, keys: number | undefined]> = {
+  vfsCreateJob: ['create-job', 1],
+  vfsClaimJob: ['claim-job', 1],
+  vfsUpdateJob: ['update-job', 1],
+  vfsEnqueue: ['enqueue', 3],
+  vfsTake: ['take', 5],
+  vfsRenew: ['renew', 2],
+  vfsSettle: ['settle', 7],
+  vfsReindex: ['reindex', 1],
+  vfsLeaseDue: ['lease-due', 1],
+  vfsCacheRead: ['cache-read', 2],
+  vfsCacheWrite: ['cache-write', 2]
+}
+const SOURCES = Object.fromEntries(Object.entries(SCRIPTS).map(([command, [file, keys]]) => [command, { lua: lua(file), keys }]))
+
+const defined = new WeakSet<RedisClient>()
+
+/** Registers every script on a client, once per client; ioredis sends EVALSHA and falls back to EVAL after a restart. */
+export function defineScripts (redis: RedisClient): void {
+  if (defined.has(redis)) return
+  defined.add(redis)
+  for (const [command, { lua: source, keys }] of Object.entries(SOURCES)) {
+    redis.defineCommand(command, keys === undefined ? { lua: source } : { numberOfKeys: keys, lua: source })
+  }
+}

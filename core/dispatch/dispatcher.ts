@@ -1,0 +1,166 @@
+import type { Log } from '../log.js'
+import type { Delivery, DispatchQueue, Settlement, VendorLimits } from './queue.js'
+import { createSettler } from './settler.js'
+
+export interface DispatcherOptions {
+  queue: DispatchQueue
+  vendors: VendorLimits[]
+  /** Runs one delivery to its end; aborted when the worker stops and its grace is over. */
+  run (delivery: Delivery, signal: AbortSignal): Promise<Settlement>
+  leaseMs: number
+  /** Calls in flight from this process, all vendors together. */
+  maxInFlight: number
+  log: Log
+}
+
+export interface Dispatcher {
+  readonly inFlight: number
+  /** Stops taking work, lets calls on the wire finish for `graceMs`, aborts the rest and settles everything. */
+  stop (graceMs: number): Promise<void>
+}
+
+/** The most deliveries one take asks for: a vendor's turn, before the next vendor's. */
+const BATCH = 64
+/** How often a vendor with nothing to grant is asked again when no wake-up came. */
+const IDLE_POLL_MS = 1_000
+const OUTAGE_PAUSE_MS = 500
+
+interface Lane {
+  limits: VendorLimits
+  active: Map<string, { delivery: Delivery, abort: AbortController }>
+  /** When to ask this vendor again; Infinity: when one of its calls here ends. */
+  readyAt: number
+  lastReclaim: number
+}
+
+/**
+ * A worker's dispatch loop: serves the vendors with ready work round-robin, one take each per turn, and
+ * sleeps until the earliest moment one of them may grant again (or until woken). Each delivery runs at
+ * once, its lease renewed while its call is on the wire; outcomes are settled in batches per vendor.
+ */
+export function startDispatcher (opts: DispatcherOptions): Dispatcher {
+  const { queue, log, leaseMs } = opts
+  const lanes = opts.vendors.map((limits): Lane => ({ limits, active: new Map(), readyAt: 0, lastReclaim: 0 }))
+  const byName = new Map(lanes.map((lane) => [lane.limits.name, lane]))
+  const settler = createSettler(queue, log)
+  const tasks = new Set<Promise<void>>()
+  let inFlight = 0
+  let stopping = false
+  let failing = false
+  let turn = 0
+  let interrupt: (() => void) | undefined
+  const poke = (): void => {
+    interrupt?.()
+    interrupt = undefined
+  }
+  const offWake = queue.onWake((vendor) => {
+    const lane = byName.get(vendor)
+    if (lane !== undefined && lane.readyAt > 0) {
+      lane.readyAt = 0
+      poke()
+    }
+  })
+
+  const start = (lane: Lane, delivery: Delivery): void => {
+    const abort = new AbortController()
+    lane.active.set(delivery.holder, { delivery, abort })
+    inFlight++
+    const task = opts.run(delivery, abort.signal)
+      .then((settlement) => settler.add(lane.limits, settlement))
+      .catch((err: unknown) => {
+        // Not settled: the entry's lease runs out and a worker takes it over.
+        log.error({ err, requestId: delivery.jobId, vendor: delivery.vendor }, 'delivery failed; it will be taken over once its lease expires')
+      })
+      .finally(() => {
+        lane.active.delete(delivery.holder)
+        inFlight--
+        tasks.delete(task)
+        if (lane.readyAt === Number.POSITIVE_INFINITY) lane.readyAt = 0
+        poke()
+      })
+    tasks.add(task)
+  }
+
+  const serve = async (lane: Lane, now: number): Promise<boolean> => {
+    const room = Math.min(lane.limits.concurrency - lane.active.size, opts.maxInFlight - inFlight, BATCH)
+    if (room <= 0) {
+      lane.readyAt = Number.POSITIVE_INFINITY
+      return false
+    }
+    const reclaim = now - lane.lastReclaim >= leaseMs / 4
+    if (reclaim) lane.lastReclaim = now
+    const take = await queue.take(lane.limits, room, { reclaim })
+    for (const delivery of take.deliveries) start(lane, delivery)
+    if (take.blocked === undefined) lane.readyAt = 0
+    else if (take.blocked === 'empty' || take.blocked === 'concurrency') lane.readyAt = Math.min(take.wakeAt ?? Number.POSITIVE_INFINITY, now + IDLE_POLL_MS)
+    else lane.readyAt = take.wakeAt ?? now + IDLE_POLL_MS
+    return take.deliveries.length > 0
+  }
+
+  const loop = async (): Promise<void> => {
+    while (!stopping) {
+      const now = Date.now()
+      let progressed = false
+      for (let i = 0; i < lanes.length && !stopping; i++) {
+        const lane = lanes[(turn + i) % lanes.length] as Lane
+        if (lane.readyAt > now) continue
+        try {
+          progressed = await serve(lane, now) || progressed
+          if (failing) log.info({}, 'job queues readable again')
+          failing = false
+        } catch (err) {
+          if (!failing) log.warn({ err }, 'cannot take work from the job queues; retrying')
+          failing = true
+          lane.readyAt = now + OUTAGE_PAUSE_MS
+        }
+      }
+      turn = (turn + 1) % Math.max(1, lanes.length)
+      if (progressed || stopping) continue
+      const next = Math.min(...lanes.map((lane) => lane.readyAt))
+      const wait = Math.max(0, Math.min(next, Date.now() + IDLE_POLL_MS) - Date.now())
+      if (wait > 0) await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, wait)
+        function done (): void {
+          clearTimeout(timer)
+          resolve()
+        }
+        interrupt = done
+      })
+    }
+  }
+
+  const renewer = setInterval(() => {
+    for (const lane of lanes) {
+      const deliveries = [...lane.active.values()].map((a) => a.delivery).filter((d) => d.kind !== 'expire')
+      if (deliveries.length === 0) continue
+      queue.renew(lane.limits.name, deliveries)
+        .then((lost) => {
+          for (const d of lost) log.warn({ requestId: d.jobId, vendor: d.vendor }, 'a delivery\'s lease was taken over while its call was on the wire')
+        })
+        .catch((err: unknown) => log.warn({ err, vendor: lane.limits.name }, 'cannot renew leases'))
+    }
+  }, Math.max(10, Math.floor(leaseMs / 3)))
+  renewer.unref()
+  const looping = loop()
+
+  return {
+    get inFlight () { return inFlight },
+    async stop (graceMs) {
+      stopping = true
+      offWake()
+      poke()
+      await looping
+      const graceful = await Promise.race([
+        Promise.allSettled([...tasks]).then(() => true),
+        new Promise<false>((resolve) => setTimeout(resolve, graceMs, false).unref())
+      ])
+      if (!graceful) {
+        log.warn({ calls: inFlight }, 'grace period over: aborting the calls still on the wire and handing their jobs back')
+        for (const lane of lanes) for (const { abort } of lane.active.values()) abort.abort(new Error('worker stopping'))
+        await Promise.allSettled([...tasks])
+      }
+      clearInterval(renewer)
+      await settler.flush()
+    }
+  }
+}

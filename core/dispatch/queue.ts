@@ -1,0 +1,96 @@
+import type { JobStatus } from '../job.js'
+import type { BreakerPolicy } from './breaker.js'
+
+/** What the dispatcher needs to know of a vendor's limits to ask for grants. */
+export interface VendorLimits {
+  name: string
+  rateLimit: { perSecond: number, burst: number }
+  quotas: ReadonlyArray<{ limit: number, windowMs: number }>
+  /** Calls in flight from the whole fleet. */
+  concurrency: number
+  breaker: BreakerPolicy
+  /** A job waiting on an open breaker fails this long after its submission. */
+  maxWaitMs: number
+}
+
+/** How the fleet takes grants: the same for every vendor. */
+export interface DispatchSettings {
+  /** A delivery's lease: renewed while its call is on the wire, taken over only once it expired. */
+  leaseMs: number
+  /** How late a call may reach the vendor after its grant; limits are kept as if every call were that late. */
+  marginMs: number
+}
+
+/**
+ * One queue entry handed to this worker with all its grants. `call` makes an attempt, `poll` asks how an
+ * accepted job is going, and `expire` carries no grant: the job waited past its vendor's maxWaitMs.
+ */
+export interface Delivery {
+  vendor: string
+  entry: string
+  jobId: string
+  /** The job's submission time, carried by its entry. */
+  createdAt: number
+  kind: 'call' | 'poll' | 'expire'
+  /** How many times the entry has been handed out, this time included: more than 1 after a takeover. */
+  deliveries: number
+  /** `<entry>#<deliveries>`: fences the job and names the concurrency slot this delivery holds. */
+  holder: string
+  /** The breaker is half-open and this call is one of its probes. */
+  probe: boolean
+}
+
+/** Why a take granted nothing, for the dispatcher's sleep and the operators' view. */
+export type Blocked = 'empty' | 'paused' | 'breaker' | 'rate' | 'quota' | 'concurrency'
+
+export interface Take {
+  deliveries: Delivery[]
+  /** When nothing more could be granted: why, and the earliest time a take may grant again (undefined: on a wake-up). */
+  blocked?: Blocked
+  wakeAt?: number
+}
+
+/** What became of one delivery; the queue applies it in one step per vendor with the others settled together. */
+export interface Settlement {
+  delivery: Delivery
+  /** The call's outcome for the breaker; absent when no call was made or when it only said "slow down". */
+  outcome?: 'ok' | 'fail'
+  /** The vendor asked every caller to wait until then (429 or 503 with Retry-After). */
+  pauseUntil?: number
+  /** Queue the job again, due then. */
+  next?: { at: number, kind: 'call' | 'poll' }
+  /** Watch the job's callback deadline. */
+  deadline?: number
+  /** Move the entry to the dead-letter stream with this reason instead of acknowledging it. */
+  deadLetter?: string
+  /** The job's status afterwards, for the vendor's listing index. */
+  status?: JobStatus
+}
+
+export interface QueuedJob {
+  id: string
+  createdAt: number
+  /** Due then rather than now; queueing the same job for now later takes this back. */
+  at?: number
+}
+
+/** Per-vendor queues with the fleet's limits granted where work is taken. */
+export interface DispatchQueue {
+  readonly kind: string
+  /** Queues new or replayed jobs, due now (a sleeping dispatcher is woken) or at their `at`; also lists them as pending. */
+  enqueue (vendor: string, jobs: QueuedJob[]): Promise<void>
+  /** Up to `max` deliveries granted by every limit at once; `reclaim` also takes over entries whose lease expired. */
+  take (vendor: VendorLimits, max: number, opts: { reclaim: boolean }): Promise<Take>
+  /** Extends the leases (and slots) of deliveries still on the wire; returns those another worker took over. */
+  renew (vendor: string, deliveries: Delivery[]): Promise<Delivery[]>
+  settle (vendor: VendorLimits, settlements: Settlement[]): Promise<void>
+  /** Moves jobs between the vendor's listing indexes, for changes made outside a delivery (webhooks, sweeps, replays). */
+  reindex (vendor: string, jobs: Array<{ id: string, status: JobStatus, createdAt: number }>): Promise<void>
+  /** Callback deadlines that passed, each leased to this caller for `leaseMs` so that one sweeper handles it. */
+  dueDeadlines (vendor: string, now: number, max: number, leaseMs: number): Promise<string[]>
+  clearDeadlines (vendor: string, ids: string[]): Promise<void>
+  /** Calls `listener` when a vendor that had nothing to grant may have something now. */
+  onWake (listener: (vendor: string) => void): () => void
+  ping (): Promise<void>
+  close (): Promise<void>
+}

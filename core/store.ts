@@ -1,0 +1,20 @@
+import type { Claimant, ClaimRefusal, Job, JobChange, JobStatus } from './job.js'
+
+export type Claim = { ok: true, job: Job } | { ok: false, reason: ClaimRefusal }
+
+/** The job store every backend implements; the contract suite in test/core/store holds them to it. */
+export interface JobStore {
+  readonly kind: string
+  create (job: Job): Promise<void>
+  get (id: string): Promise<Job | null>
+  /** Takes the job for one delivery by the rules of `claimChange`, in one compare-and-set. */
+  claim (id: string, claimant: Claimant): Promise<Claim>
+  /** Applies `change` only while `holder` still holds the job, and releases it; false when it no longer does. */
+  settle (id: string, holder: string, change: JobChange): Promise<boolean>
+  /**
+   * Compare-and-set on the status: applies `change` only while the job's status is `from`.
+   * Returns the job as changed, or null when the job is missing or in another state.
+   */
+  transition (id: string, from: JobStatus, change: JobChange): Promise<Job | null>
+  ping (): Promise<void>
+}

@@ -1,0 +1,7 @@
+import { createMemoryQueue } from '../../../../core/backends/memory/queue.js'
+import { queueContract } from '../../dispatch/queue-contract.js'
+
+queueContract('memory', false, async (_t, { leaseMs = 30_000, marginMs = 0, clock }) => {
+  const queue = createMemoryQueue({ leaseMs, marginMs }, clock === undefined ? Date.now : () => clock.now)
+  return [queue, queue]
+})

@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from 'tap'
+import type { Delivery, DispatchQueue, Settlement, VendorLimits } from '../../../core/dispatch/queue.js'
+import type { Teardown } from '../../redis-server.js'
+
+/** A clock the test moves; leases in Redis still run on Redis's own clock, so lease tests use the real one. */
+export interface Clock { now: number }
+
+/**
+ * Two queues over the same state: two worker processes in Redis mode; in memory the same queue twice,
+ * as one process is the whole fleet there.
+ */
+export type MakeQueues = (t: Teardown, opts: { leaseMs?: number, marginMs?: number, clock?: Clock }) => Promise<[DispatchQueue, DispatchQueue]>
+
+const LIMITS: VendorLimits = {
+  name: 'v',
+  rateLimit: { perSecond: 1000, burst: 1000 },
+  quotas: [],
+  concurrency: 100,
+  breaker: { minCalls: 4, failureRatio: 0.5, windowMs: 10_000, halfOpenAfterMs: 1000, probes: 1 },
+  maxWaitMs: 60_000
+}
+
+const jobs = (n: number, createdAt: number) => Array.from({ length: n }, () => ({ id: randomUUID(), createdAt }))
+const done = (d: Delivery, extra: Omit<Settlement, 'delivery'> = {}): Settlement => ({ delivery: d, outcome: 'ok', status: 'complete', ...extra })
+
+/** What every dispatch queue must do; each backend's test file runs this against its own. */
+export function queueContract (name: string, skip: false | string, make: MakeQueues): void {
+  const start = 1_800_000_000_000
+  const clocked = async (t: Teardown, opts: { marginMs?: number } = {}) => {
+    const clock = { now: start }
+    const [queue] = await make(t, { ...opts, clock })
+    return { queue, clock }
+  }
+
+  test(`${name}: a queued job is handed out once, with its delivery, and then the queue is empty`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    const [job] = jobs(1, start - 5)
+    if (job === undefined) return
+    await queue.enqueue('v', [job])
+    const take = await queue.take(LIMITS, 10, { reclaim: false })
+    t.equal(take.deliveries.length, 1)
+    t.match(take.deliveries[0], { vendor: 'v', jobId: job.id, createdAt: job.createdAt, kind: 'call', deliveries: 1, probe: false })
+    const d = take.deliveries[0] as Delivery
+    t.equal(d.holder, `${d.entry}#1`)
+    t.equal(take.blocked, 'empty', 'fewer than asked: the queue ran out')
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'not handed out twice')
+    await queue.settle(LIMITS, [done(d)])
+    t.same((await queue.take(LIMITS, 10, { reclaim: true })).deliveries, [], 'settled entries are gone')
+  })
+
+  test(`${name}: one vendor's queue is apart from another's`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    await queue.enqueue('v', jobs(3, start))
+    const other = await queue.take({ ...LIMITS, name: 'w' }, 10, { reclaim: false })
+    t.same(other.deliveries, [])
+    t.equal((await queue.take(LIMITS, 10, { reclaim: false })).deliveries.length, 3)
+  })
+
+  test(`${name}: the bucket grants its burst, then one call per interval, and says when`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    await queue.enqueue('v', jobs(10, start))
+    const limits = { ...LIMITS, rateLimit: { perSecond: 10, burst: 3 } }
+    const first = await queue.take(limits, 10, { reclaim: false })
+    t.equal(first.deliveries.length, 3)
+    t.equal(first.blocked, 'rate')
+    t.equal(first.wakeAt, start + 100)
+    t.same((await queue.take(limits, 10, { reclaim: false })).deliveries, [], 'no token left')
+    clock.now = start + 100
+    t.equal((await queue.take(limits, 10, { reclaim: false })).deliveries.length, 1)
+  })
+
+  test(`${name}: a fractional rate of 0.5/s grants one call every two seconds`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    await queue.enqueue('v', jobs(5, start))
+    const limits = { ...LIMITS, rateLimit: { perSecond: 0.5, burst: 1 } }
+    let granted = 0
+    for (let ms = 0; ms <= 6000; ms += 500) {
+      clock.now = start + ms
+      const take = await queue.take(limits, 5, { reclaim: false })
+      granted += take.deliveries.length
+      if (take.deliveries.length > 0) t.equal(ms % 2000, 0, `granted at ${ms} ms`)
+    }
+    t.equal(granted, 4)
+  })
+
+  test(`${name}: the fleet's concurrency is held until settled, and the release wakes a sleeping dispatcher`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    await queue.enqueue('v', jobs(5, start))
+    const limits = { ...LIMITS, concurrency: 2 }
+    const first = await queue.take(limits, 10, { reclaim: false })
+    t.equal(first.deliveries.length, 2)
+    t.equal(first.blocked, 'concurrency')
+    const blocked = await queue.take(limits, 10, { reclaim: false })
+    t.same(blocked.deliveries, [])
+    t.equal(blocked.blocked, 'concurrency')
+    const woken: string[] = []
+    const off = queue.onWake((vendor) => woken.push(vendor))
+    await queue.settle(limits, [done(first.deliveries[0] as Delivery)])
+    for (let i = 0; i < 50 && woken.length === 0; i++) await sleep(10)
+    off()
+    t.same(woken, ['v'])
+    t.equal((await queue.take(limits, 10, { reclaim: false })).deliveries.length, 1, 'one slot came free')
+  })
+
+  test(`${name}: a quota holds in its sliding window and says when the oldest call leaves it`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    await queue.enqueue('v', jobs(10, start))
+    const limits = { ...LIMITS, quotas: [{ limit: 3, windowMs: 10_000 }] }
+    t.equal((await queue.take(limits, 2, { reclaim: false })).deliveries.length, 2)
+    clock.now = start + 4000
+    const second = await queue.take(limits, 10, { reclaim: false })
+    t.equal(second.deliveries.length, 1)
+    t.equal(second.blocked, 'quota')
+    clock.now = start + 9999
+    const full = await queue.take(limits, 10, { reclaim: false })
+    t.same(full.deliveries, [])
+    t.equal(full.wakeAt, start + 10_000)
+    clock.now = start + 10_000
+    t.equal((await queue.take(limits, 10, { reclaim: false })).deliveries.length, 2, 'the first two left the window')
+  })
+
+  test(`${name}: a Retry-After pauses the whole vendor until then`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    await queue.enqueue('v', jobs(3, start))
+    const [d] = (await queue.take(LIMITS, 1, { reclaim: false })).deliveries
+    if (d === undefined) return t.fail('nothing taken')
+    await queue.settle(LIMITS, [{ delivery: d, pauseUntil: start + 2000, next: { at: start + 2000, kind: 'call' }, status: 'processing' }])
+    clock.now = start + 1999
+    t.same(await queue.take(LIMITS, 10, { reclaim: false }), { deliveries: [], blocked: 'paused', wakeAt: start + 2000 })
+    clock.now = start + 2000
+    t.equal((await queue.take(LIMITS, 10, { reclaim: false })).deliveries.length, 3, 'the paused job too, due again')
+  })
+
+  test(`${name}: failures open the breaker; half-open it lets one probe through, whose success closes it`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    await queue.enqueue('v', jobs(10, start))
+    const four = (await queue.take(LIMITS, 4, { reclaim: false })).deliveries
+    await queue.settle(LIMITS, four.map((d) => ({ delivery: d, outcome: 'fail' as const, next: { at: start + 60_000, kind: 'call' as const } })))
+    t.same(await queue.take(LIMITS, 10, { reclaim: false }), { deliveries: [], blocked: 'breaker', wakeAt: start + 1000 })
+    clock.now = start + 1000
+    const probe = await queue.take(LIMITS, 10, { reclaim: false })
+    t.equal(probe.deliveries.length, 1)
+    t.equal(probe.deliveries[0]?.probe, true)
+    t.equal(probe.blocked, 'breaker')
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'one probe per interval')
+    await queue.settle(LIMITS, [done(probe.deliveries[0] as Delivery)])
+    const closed = await queue.take(LIMITS, 10, { reclaim: false })
+    t.equal(closed.deliveries.length, 5, 'closed again')
+    t.notOk(closed.deliveries.some((d) => d.probe))
+  })
+
+  test(`${name}: a 429 pauses without counting against the breaker`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    await queue.enqueue('v', jobs(10, start))
+    const four = (await queue.take(LIMITS, 4, { reclaim: false })).deliveries
+    await queue.settle(LIMITS, four.map((d) => ({ delivery: d, pauseUntil: start + 10, next: { at: start + 10, kind: 'call' as const } })))
+    clock.now = start + 10
+    t.equal((await queue.take(LIMITS, 10, { reclaim: false })).deliveries.length, 10, 'no breaker opened')
+  })
+
+  test(`${name}: while the breaker is open, jobs older than maxWaitMs are handed out to expire, without grants`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    const limits = { ...LIMITS, maxWaitMs: 5000, breaker: { ...LIMITS.breaker, halfOpenAfterMs: 60_000 } }
+    await queue.enqueue('v', jobs(4, start))
+    const four = (await queue.take(limits, 4, { reclaim: false })).deliveries
+    await queue.settle(limits, four.map((d) => ({ delivery: d, outcome: 'fail' as const, status: 'failed' as const })))
+    const old = jobs(2, start)
+    await queue.enqueue('v', old)
+    await queue.enqueue('v', jobs(1, start + 3000))
+    clock.now = start + 4999
+    t.same((await queue.take(limits, 10, { reclaim: false })).deliveries, [], 'none waited long enough')
+    clock.now = start + 5000
+    const expired = await queue.take(limits, 10, { reclaim: false })
+    t.same(expired.deliveries.map((d) => [d.jobId, d.kind]), old.map((j) => [j.id, 'expire']))
+    t.equal(expired.blocked, 'breaker')
+    await queue.settle(limits, expired.deliveries.map((d) => ({ delivery: d, status: 'failed' as const })))
+    t.same((await queue.take(limits, 10, { reclaim: false })).deliveries, [], 'the younger job still waits')
+  })
+
+  test(`${name}: a retry waits until due, and the take says when that is`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    const [job] = jobs(1, start - 100)
+    if (job === undefined) return
+    await queue.enqueue('v', [job])
+    const [d] = (await queue.take(LIMITS, 1, { reclaim: false })).deliveries
+    if (d === undefined) return t.fail('nothing taken')
+    await queue.settle(LIMITS, [{ delivery: d, outcome: 'fail', next: { at: start + 500, kind: 'call' }, status: 'processing' }])
+    t.same(await queue.take(LIMITS, 10, { reclaim: false }), { deliveries: [], blocked: 'empty', wakeAt: start + 500 })
+    clock.now = start + 500
+    const again = await queue.take(LIMITS, 10, { reclaim: false })
+    t.match(again.deliveries, [{ jobId: job.id, createdAt: job.createdAt, kind: 'call', deliveries: 1 }])
+    t.not(again.deliveries[0]?.entry, d.entry, 'a new entry')
+  })
+
+  test(`${name}: an intent queued for later is taken back when the job is queued for now`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    const [job] = jobs(1, start)
+    if (job === undefined) return
+    await queue.enqueue('v', [{ ...job, at: start + 5000 }])
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'not due yet')
+    await queue.enqueue('v', [job])
+    t.equal((await queue.take(LIMITS, 10, { reclaim: false })).deliveries.length, 1)
+    clock.now = start + 6000
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'the intent is gone')
+    const [orphan] = jobs(1, start)
+    if (orphan === undefined) return
+    await queue.enqueue('v', [{ ...orphan, at: start + 7000 }])
+    clock.now = start + 7000
+    t.match((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [{ jobId: orphan.id }], 'an intent nobody took back is delivered')
+  })
+
+  test(`${name}: deadlines come due once per lease and go when cleared or when the job ends`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    const [a, b] = jobs(2, start)
+    if (a === undefined || b === undefined) return
+    await queue.enqueue('v', [a, b])
+    const taken = (await queue.take(LIMITS, 2, { reclaim: false })).deliveries
+    await queue.settle(LIMITS, taken.map((d) => ({ delivery: d, outcome: 'ok' as const, deadline: start + 100, status: 'processing' as const })))
+    t.same(await queue.dueDeadlines('v', start + 99, 10, 1000), [])
+    t.same((await queue.dueDeadlines('v', start + 100, 10, 1000)).sort(), [a.id, b.id].sort())
+    t.same(await queue.dueDeadlines('v', start + 200, 10, 1000), [], 'leased to the first sweeper')
+    await queue.clearDeadlines('v', [a.id])
+    await queue.reindex('v', [{ id: b.id, status: 'complete', createdAt: start }])
+    t.same(await queue.dueDeadlines('v', start + 5000, 10, 1000), [], 'cleared, and ended')
+  })
+
+  test(`${name}: an entry delivered too often goes to the dead-letter stream instead of back to the queue`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    await queue.enqueue('v', jobs(1, start))
+    const [d] = (await queue.take(LIMITS, 1, { reclaim: false })).deliveries
+    if (d === undefined) return t.fail('nothing taken')
+    await queue.settle(LIMITS, [{ delivery: d, deadLetter: 'delivered 6 times', status: 'failed' }])
+    t.same((await queue.take(LIMITS, 10, { reclaim: true })).deliveries, [])
+  })
+
+  test(`${name}: an expired lease is taken over with the next delivery number, and the stale delivery cannot settle it`, { skip }, async (t) => {
+    const [mine, theirs] = await make(t, { leaseMs: 200 })
+    const [job] = jobs(1, Date.now())
+    if (job === undefined) return
+    await mine.enqueue('v', [job])
+    const [first] = (await mine.take(LIMITS, 1, { reclaim: false })).deliveries
+    if (first === undefined) return t.fail('nothing taken')
+    t.same((await theirs.take(LIMITS, 1, { reclaim: true })).deliveries, [], 'a live lease is not taken over')
+    await sleep(300)
+    const [second] = (await theirs.take(LIMITS, 1, { reclaim: true })).deliveries
+    t.match(second, { jobId: job.id, entry: first.entry, deliveries: 2, holder: `${first.entry}#2` })
+    t.same(await mine.renew('v', [first]), [first], 'the stale delivery learns it lost its lease')
+    await mine.settle(LIMITS, [done(first)])
+    await sleep(300)
+    const third = (await mine.take(LIMITS, 1, { reclaim: true })).deliveries
+    t.match(third, [{ entry: first.entry, deliveries: 3 }], 'the stale settle did not remove what the other held')
+  })
+
+  test(`${name}: a lease renewed while the call is on the wire is never taken over`, { skip }, async (t) => {
+    const [mine, theirs] = await make(t, { leaseMs: 200 })
+    await mine.enqueue('v', jobs(1, Date.now()))
+    const [d] = (await mine.take(LIMITS, 1, { reclaim: false })).deliveries
+    if (d === undefined) return t.fail('nothing taken')
+    for (let i = 0; i < 6; i++) {
+      await sleep(80)
+      t.same(await mine.renew('v', [d]), [], 'renewed')
+      t.same((await theirs.take(LIMITS, 1, { reclaim: true })).deliveries, [])
+    }
+    await mine.settle(LIMITS, [done(d)])
+    await sleep(300)
+    t.same((await theirs.take(LIMITS, 1, { reclaim: true })).deliveries, [], 'settled for good')
+  })
+
+  test(`${name}: a slot whose lease expired is free again`, { skip }, async (t) => {
+    const [mine] = await make(t, { leaseMs: 200 })
+    await mine.enqueue('v', jobs(2, Date.now()))
+    const limits = { ...LIMITS, concurrency: 1 }
+    t.equal((await mine.take(limits, 2, { reclaim: false })).deliveries.length, 1)
+    t.same((await mine.take(limits, 2, { reclaim: false })).deliveries, [])
+    await sleep(300)
+    t.equal((await mine.take(limits, 1, { reclaim: false })).deliveries.length, 1)
+  })
+}
