@@ -5,7 +5,8 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json app.ts server.ts ./
+COPY tsconfig.json tsconfig.build.json app.ts server.ts start.ts ./
+COPY core core
 COPY plugins plugins
 COPY routes routes
 COPY workers workers
@@ -19,7 +20,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
 # The Lua scripts are read at run time from beside package.json (tsc does not copy them into dist/).
-COPY plugins/redis/scripts plugins/redis/scripts
+COPY core/backends/redis/scripts core/backends/redis/scripts
 # docker-compose's VENDORS_FILE: the mock vendors at their service names.
 COPY vendors/compose.json vendors/compose.json
 USER node

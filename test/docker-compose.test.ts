@@ -93,7 +93,7 @@ test('the image is built in two stages on Node 22, runs as node, and checks /hea
   const dockerfile = read('Dockerfile')
   t.equal(dockerfile.match(/^FROM node:22-/gm)?.length, 2, 'a build stage and a runtime stage')
   t.match(dockerfile, /^RUN npm ci --omit=dev/m)
-  t.match(dockerfile, /^COPY plugins\/redis\/scripts plugins\/redis\/scripts$/m)
+  t.match(dockerfile, /^COPY core\/backends\/redis\/scripts core\/backends\/redis\/scripts$/m)
   t.match(dockerfile, /^USER node$/m)
   t.match(dockerfile, /^HEALTHCHECK .*\n.*\/health/m)
   t.match(dockerfile, /^CMD \["node", "dist\/server\.js"\]$/m)

@@ -1,10 +1,10 @@
-import closeWithGrace from 'close-with-grace'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { registerInfrastructure } from '../app.js'
-import { type Config, loadConfig } from '../plugins/config.js'
+import type { Config } from '../plugins/config.js'
 import errorHandlerPlugin from '../plugins/error-handler.js'
 import healthRoutes from '../routes/health.js'
 import { sharedSchemas } from '../routes/schemas.js'
+import { start } from '../start.js'
 
 /**
  * `npm run worker`: a standalone worker. The same infrastructure plugins as the API, no public routes,
@@ -23,20 +23,9 @@ export async function buildWorker (config: Config, opts: { logger?: object | boo
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  let app: FastifyInstance
-  let config: Config
-  try {
-    config = loadConfig()
-    app = await buildWorker(config, { logger: { level: config.logLevel, base: { role: 'worker' } } })
-    await app.ready()
-  } catch (err) {
-    console.error(`cannot start the worker: ${(err as Error).message}`)
-    process.exit(1)
-  }
-  closeWithGrace({ delay: Number(process.env.FASTIFY_CLOSE_GRACE_DELAY ?? 15_000) }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'worker closing with error')
-    else app.log.info(`${signal} received, worker closing`)
-    await app.close()
+  await start({
+    what: 'the worker',
+    build: (config) => buildWorker(config, { logger: { level: config.logLevel, base: { role: 'worker' } } }),
+    port: (config) => config.workerPort
   })
-  await app.listen({ port: config.workerPort, host: config.host })
 }
