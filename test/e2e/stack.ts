@@ -19,7 +19,16 @@ export interface Stack {
   startWorker (): Promise<Started>
   post (body: Record<string, unknown>): Promise<{ status: number, id?: string }>
   statuses (ids: string[]): Promise<string[]>
-  vendorStats (url: string): Promise<{ received: number, maxPerSecond: number, maxCallsPerRequest: number, distinctRequests: number }>
+  vendorStats (url: string): Promise<VendorStats>
+  /** The arrival times the vendor saw for these jobs (up to ten each), in order. */
+  arrivals (url: string, ids: string[]): Promise<number[]>
+}
+
+export interface VendorStats {
+  received: number
+  maxPerSecond: number
+  maxCallsPerRequest: number
+  distinctRequests: number
 }
 
 /** "job complete" lines, which a worker logs once per compare-and-set that completed a job. */
@@ -30,7 +39,8 @@ export const completion = (line: string): boolean => line.includes('"msg":"job c
  * nothing (WORKER=off), and as many standalone workers as the test starts.
  */
 export async function startStack (t: TestContext & { testdir (): string }, opts: {
-  vendors?: Record<string, VendorEntry>
+  /** Entries over the defaults; a function is given the mock vendors' URLs, for vendors of its own. */
+  vendors?: Record<string, VendorEntry> | ((urls: { sync: string, async: string }) => Record<string, VendorEntry>)
   env?: Record<string, string>
   mockEnv?: Record<string, string>
   appendonly?: boolean
@@ -40,10 +50,11 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   const syncVendor = `http://127.0.0.1:${syncPort}`
   const asyncVendor = `http://127.0.0.1:${asyncPort}`
   const vendorsFile = join(t.testdir(), 'vendors.json')
+  const vendors = typeof opts.vendors === 'function' ? opts.vendors({ sync: syncVendor, async: asyncVendor }) : opts.vendors
   writeFileSync(vendorsFile, JSON.stringify({
-    ...opts.vendors,
-    syncVendor: { url: syncVendor, ...opts.vendors?.syncVendor },
-    asyncVendor: { url: asyncVendor, ...opts.vendors?.asyncVendor }
+    ...vendors,
+    syncVendor: { url: syncVendor, ...vendors?.syncVendor },
+    asyncVendor: { url: asyncVendor, ...vendors?.asyncVendor }
   }))
   const base = `http://127.0.0.1:${port}`
   const env = { REDIS_URL: redis.url, VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ...opts.env }
@@ -84,7 +95,14 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
     },
     async vendorStats (url) {
       const res = await request(`${url}/admin/stats`)
-      return await res.body.json() as { received: number, maxPerSecond: number, maxCallsPerRequest: number, distinctRequests: number }
+      return await res.body.json() as VendorStats
+    },
+    async arrivals (url, ids) {
+      const times = await Promise.all(ids.map(async (id) => {
+        const res = await request(`${url}/admin/stats?request_id=${id}`, { dispatcher })
+        return (await res.body.json() as { times: number[] }).times
+      }))
+      return times.flat().sort((a, b) => a - b)
     }
   }
 }

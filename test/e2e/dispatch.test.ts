@@ -1,0 +1,160 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import t, { test } from 'tap'
+import { request } from 'undici'
+import { waitFor } from '../helper.js'
+import { skipWithoutRedis } from '../redis-server.js'
+import { allEnded, postMany, type Stack, startStack } from './stack.js'
+
+const skip = skipWithoutRedis(t, { stoppable: true })
+const FAST = { perSecond: 5000, burst: 1000 }
+const VENDORS = ['syncVendor', 'asyncVendor', 'slowVendor']
+
+const client = (t: { teardown (fn: () => unknown): void }, url: string): Redis => {
+  const redis = new Redis(url)
+  t.teardown(() => redis.disconnect())
+  return redis
+}
+
+async function setFaults (url: string, faults: Record<string, number>): Promise<void> {
+  const res = await request(`${url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) })
+  if (res.statusCode !== 200) throw new Error(`faults refused: ${await res.body.text()}`)
+  await res.body.dump()
+}
+
+async function job (stack: Stack, id: string): Promise<{ status: string, attempts: number, created_at: string, updated_at: string }> {
+  return (await request(`${stack.base}/jobs/${id}`)).body.json() as never
+}
+
+/** The most arrivals in any window (t - windowMs, t], the way the mock vendors count. */
+function busiest (times: number[], windowMs: number): number {
+  let max = 0
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while ((times[i] ?? 0) <= (times[j] ?? 0) - windowMs) i++
+    max = Math.max(max, j - i + 1)
+  }
+  return max
+}
+
+test("a deep backlog on a slow vendor does not delay another vendor's jobs", { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: ({ sync }) => ({ slowVendor: { mode: 'sync', url: sync, rateLimit: { perSecond: 1, burst: 1 } }, syncVendor: { rateLimit: FAST } })
+  })
+  await Promise.all([stack.startWorker(), stack.startWorker()])
+  await postMany(stack, 300, (i) => ({ vendor: 'slowVendor', userId: i }))
+  const waits: number[] = []
+  for (let i = 0; i < 15; i++) {
+    const posted = Date.now()
+    const { id } = await stack.post({ vendor: 'syncVendor', userId: i })
+    if (id === undefined) return t.fail('not accepted')
+    await waitFor(async () => (await job(stack, id)).status === 'complete' || undefined, 10_000, `fast job ${i}`)
+    waits.push(Date.now() - posted)
+    await sleep(100)
+  }
+  t.ok(Math.max(...waits) < 2000, `each fast job completed within 2 s of its POST (slowest ${Math.max(...waits)} ms, all: ${waits.join(', ')})`)
+})
+
+test('a 1/s vendor with a backlog of minutes and three workers: each job called once, none failed, the rate held in every sliding second', { skip }, async (t) => {
+  const JOBS = 75
+  const stack = await startStack(t, {
+    vendors: ({ sync }) => ({ slowVendor: { mode: 'sync', url: sync, rateLimit: { perSecond: 1, burst: 1 } } })
+  })
+  const redis = client(t, stack.redis.url)
+  await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
+  const ids = await postMany(stack, JOBS, (i) => ({ vendor: 'slowVendor', userId: i }))
+  const statuses = await allEnded(stack, redis, ids, 150_000, VENDORS)
+  t.equal(statuses.filter((s) => s === 'complete').length, JOBS, 'every job complete, none failed')
+  const vendor = await stack.vendorStats(stack.syncVendor)
+  t.equal(vendor.distinctRequests, JOBS)
+  t.equal(vendor.maxCallsPerRequest, 1, 'no job called twice')
+  t.equal(vendor.received, JOBS)
+  t.equal(vendor.maxPerSecond, 1, 'never two calls within one sliding second at the vendor')
+  t.ok(stack.workers.filter((w) => w.kept.length > 0).length >= 2, 'the workers shared the work')
+})
+
+test('after a 429 with Retry-After no call reaches the vendor from any worker until then', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: FAST, concurrency: 1, retry: { attempts: 10, baseDelayMs: 10, maxDelayMs: 50 } } },
+    mockEnv: { MOCK_429_RATE: '1', MOCK_RETRY_AFTER_S: '2' }
+  })
+  const redis = client(t, stack.redis.url)
+  await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
+  const ids = await postMany(stack, 10, (i) => ({ vendor: 'syncVendor', userId: i }))
+  await waitFor(async () => (await stack.vendorStats(stack.syncVendor)).received >= 3 || undefined, 15_000, 'three throttled calls')
+  // Every call that arrived before the switch was answered 429.
+  const switched = Date.now()
+  await setFaults(stack.syncVendor, { rate429: 0 })
+  await allEnded(stack, redis, ids, 30_000)
+  const arrivals = await stack.arrivals(stack.syncVendor, ids)
+  const throttled = arrivals.filter((at) => at < switched)
+  const gaps = throttled.slice(1).map((at, i) => at - (throttled[i] ?? 0))
+  t.ok(gaps.length >= 2, `${throttled.length} calls answered 429`)
+  t.ok(gaps.every((gap) => gap >= 2000), `each next call came at least 2 s after a 429 (gaps ${gaps.join(', ')} ms)`)
+  t.same(await Promise.all(ids.map(async (id) => (await job(stack, id)).status)), ids.map(() => 'complete'))
+})
+
+test('a call longer than the lease is never given to a second worker', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: FAST, timeoutMs: 10_000 } },
+    env: { LEASE_MS: '1000' },
+    mockEnv: { MOCK_LATENCY_MS: '3000' }
+  })
+  const redis = client(t, stack.redis.url)
+  await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
+  const ids = await postMany(stack, 10, (i) => ({ vendor: 'syncVendor', userId: i }))
+  const statuses = await allEnded(stack, redis, ids, 30_000)
+  t.same(statuses, ids.map(() => 'complete'))
+  const vendor = await stack.vendorStats(stack.syncVendor)
+  t.same([vendor.received, vendor.maxCallsPerRequest], [10, 1], 'three-second calls under a one-second lease, each made once')
+})
+
+test('SIGTERM to one of three workers mid-run: it exits within its grace, every job completes soon after, none is called twice', { skip }, async (t) => {
+  const JOBS = 300
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: { perSecond: 60, burst: 10 } } },
+    env: { SHUTDOWN_GRACE_MS: '3000' },
+    mockEnv: { MOCK_LATENCY_MS: '200' }
+  })
+  const redis = client(t, stack.redis.url)
+  const [doomed] = await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
+  if (doomed === undefined) return
+  const ids = await postMany(stack, JOBS, (i) => ({ vendor: 'syncVendor', userId: i }))
+  await waitFor(async () => doomed.kept.length >= 20 || undefined, 20_000, 'the doomed worker to complete some jobs')
+  const stopping = Date.now()
+  const code = await doomed.stop('SIGTERM')
+  const stoppedIn = Date.now() - stopping
+  t.equal(code, 0, 'a clean exit')
+  t.ok(stoppedIn < 3000 + 1500, `exited ${stoppedIn} ms after SIGTERM (grace 3000 ms)`)
+  const statuses = await allEnded(stack, redis, ids, 30_000)
+  t.equal(statuses.filter((s) => s === 'complete').length, JOBS, 'every job complete')
+  const vendor = await stack.vendorStats(stack.syncVendor)
+  t.same([vendor.distinctRequests, vendor.maxCallsPerRequest], [JOBS, 1], 'each job called once')
+})
+
+test('a job\'s status never moves backwards through retries, a 429 pause and an open breaker', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: {
+      syncVendor: {
+        rateLimit: { perSecond: 40, burst: 5 },
+        retry: { attempts: 8, baseDelayMs: 100, maxDelayMs: 400 },
+        breaker: { minCalls: 6, failureRatio: 0.5, windowMs: 5000, halfOpenAfterMs: 500, probes: 2 }
+      }
+    },
+    mockEnv: { MOCK_FAIL_RATE: '0.5', MOCK_429_RATE: '0.1', MOCK_RETRY_AFTER_S: '1' }
+  })
+  await Promise.all([stack.startWorker(), stack.startWorker()])
+  const ids = await postMany(stack, 30, (i) => ({ vendor: 'syncVendor', userId: i }))
+  const seen = new Map<string, string[]>(ids.map((id) => [id, []]))
+  const ORDER = ['pending', 'processing', 'complete', 'failed']
+  await waitFor(async () => {
+    const now = await Promise.all(ids.map(async (id) => (await job(stack, id)).status))
+    now.forEach((status, i) => {
+      const history = seen.get(ids[i] as string) as string[]
+      if (history.at(-1) !== status) history.push(status)
+    })
+    return now.every((s) => s === 'complete' || s === 'failed') || undefined
+  }, 60_000, 'every job to end')
+  const backwards = [...seen].filter(([, h]) => h.some((s, i) => i > 0 && ORDER.indexOf(s) < ORDER.indexOf(h[i - 1] as string)))
+  t.same(backwards, [], 'no job went back to an earlier status')
+  t.ok([...seen.values()].some((h) => h.includes('processing')), 'jobs were seen processing while they retried')
+})
