@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { type RedisKeys, redisKeys } from './redis/keys.js'
 
 /**
@@ -38,7 +38,7 @@ export function createMemoryDeadlines (): Deadlines {
   }
 }
 
-export function createRedisDeadlines (redis: Redis, keys: RedisKeys): Deadlines {
+export function createRedisDeadlines (redis: Redis | Cluster, keys: RedisKeys): Deadlines {
   return {
     async set (id, at) { await redis.zadd(keys.deadlines, at, id) },
     async clear (id) { await redis.zrem(keys.deadlines, id) },

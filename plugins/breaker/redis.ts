@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import type { RedisKeys } from '../redis/keys.js'
 import { type Breaker, bucketMs } from './types.js'
 
@@ -9,7 +9,7 @@ export const CLOSED_TRUST_MS = 100
  * Redis mode's breaker: one state per vendor shared by every worker, changed only by its two scripts.
  * A closed breaker is taken on trust for a moment, so that a healthy vendor costs no round trip per call.
  */
-export function createRedisBreaker (redis: Redis, keys: RedisKeys): Breaker {
+export function createRedisBreaker (redis: Redis | Cluster, keys: RedisKeys): Breaker {
   const closedUntil = new Map<string, number>()
   return {
     async permit (vendor, policy, now = Date.now()) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import type { RedisKeys } from '../redis/keys.js'
 import type { Job, JobChange } from '../store/job-state.js'
 import type { Delivery, JobQueue, QueueEntry } from './types.js'
@@ -24,7 +24,7 @@ const PROMOTE_BATCH = 100
  * set until due; entries idle on a dead consumer are claimed with XAUTOCLAIM. An acknowledged entry is
  * deleted, so the stream holds only outstanding work and never needs trimming that could drop some.
  */
-export async function createRedisQueue (redis: Redis, blocking: Redis, opts: RedisQueueOptions): Promise<JobQueue> {
+export async function createRedisQueue (redis: Redis | Cluster, blocking: Redis | Cluster, opts: RedisQueueOptions): Promise<JobQueue> {
   const { keys, consumer, claimIdleMs } = opts
   const deadLetterMaxLen = opts.deadLetterMaxLen ?? 100_000
   let lastClaim = 0

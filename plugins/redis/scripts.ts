@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Redis, RedisKey, Result } from 'ioredis'
+import type { Cluster, Redis, RedisKey, Result } from 'ioredis'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -54,7 +54,7 @@ const CACHE_READ = lua('cache-read')
 const CACHE_WRITE = lua('cache-write')
 
 /** Registers the scripts on a client; ioredis sends EVALSHA and falls back to EVAL after a restart. */
-export function defineScripts (redis: Redis): void {
+export function defineScripts (redis: Redis | Cluster): void {
   redis.defineCommand('vfsCreateJob', { numberOfKeys: 4, lua: CREATE_JOB })
   redis.defineCommand('vfsTransitionJob', { numberOfKeys: 5, lua: TRANSITION_JOB })
   redis.defineCommand('vfsPromoteDelayed', { numberOfKeys: 2, lua: PROMOTE_DELAYED })

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { defineScripts } from '../redis/scripts.js'
 import { isTerminal, type Job } from './job-state.js'
 import type { JobStore } from './types.js'
@@ -37,7 +37,7 @@ const LEASE_MS = 5_000
  * while an older entry may stay readable until its TTL; callers already treat a failed write as an
  * unknown outcome that the compare-and-set makes safe to retry. Reads without Redis go to the store.
  */
-export function createCachedStore (inner: JobStore, redis: Redis, keys: CacheKeys, opts: CachedStoreOptions = {}): JobStore {
+export function createCachedStore (inner: JobStore, redis: Redis | Cluster, keys: CacheKeys, opts: CachedStoreOptions = {}): JobStore {
   const activeTtlS = opts.activeTtlS ?? 300
   const terminalTtlS = opts.terminalTtlS ?? 3600
   defineScripts(redis)

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { redisKeys } from '../redis/keys.js'
 import { defineScripts } from '../redis/scripts.js'
 import { canTransition, IllegalTransitionError, JOB_STATUSES, type Job, type JobChange, type JobStatus } from './job-state.js'
@@ -82,7 +82,7 @@ export interface RedisStore extends JobStore {
 }
 
 /** Redis mode's store: a hash per job that expires after `ttlMs`, changed only by the Lua scripts. */
-export function createRedisStore (redis: Redis, opts: RedisStoreOptions = {}): RedisStore {
+export function createRedisStore (redis: Redis | Cluster, opts: RedisStoreOptions = {}): RedisStore {
   const keys = redisKeys(opts.prefix)
   const ttlMs = opts.ttlMs ?? DEFAULT_JOB_TTL_MS
   // Index entries older than the TTL point at hashes Redis has already expired.
