@@ -1,4 +1,7 @@
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -7,7 +10,7 @@ import t, { test } from 'tap'
 import redisPlugin, { isRedisUnavailable } from '../../plugins/redis.js'
 import { freePort } from '../free-port.js'
 import { clusterFor, skipWithoutRedisCluster, startRedisCluster } from '../redis-cluster.js'
-import { skipWithoutRedis, startRedis, type Teardown } from '../redis-server.js'
+import { onPath, redisProcess, skipWithoutRedis, startOnFreePort, startRedis, type Teardown } from '../redis-server.js'
 
 const skip = skipWithoutRedis(t)
 const stoppable = skip || skipWithoutRedis(t, { stoppable: true })
@@ -106,6 +109,20 @@ test('with cluster, a seed that is not a cluster node fails registration with on
   const err = await buildApp(t, url, true).catch((err: Error) => err)
   t.match(err, { name: 'RedisConnectionError', message: /^cannot reach Redis Cluster at redis:\/\/127\.0\.0\.1:\d+: .*cluster support disabled/ })
   t.notMatch((err as Error).message, /\n/)
+})
+
+test('with cluster, a seed whose cluster is not up fails registration with one line before Fastify gives up', { skip: skipCluster }, async (t) => {
+  // A cluster-enabled node that was never joined to a cluster: no slots, so its cluster_state stays fail.
+  const dir = mkdtempSync(join(tmpdir(), 'vfs-redis-lone-'))
+  const node = await startOnFreePort(freePort, (port) => redisProcess(onPath('redis-server') ?? 'redis-server', port, dir, ['--cluster-enabled', 'yes']))
+  t.teardown(async () => {
+    await node.kill()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const started = Date.now()
+  const err = await buildApp(t, `redis://127.0.0.1:${node.port}`, true).catch((err: Error) => err)
+  t.match(err, { name: 'RedisConnectionError', message: `cannot reach Redis Cluster at redis://127.0.0.1:${node.port}: not ready within 6000 ms` })
+  t.ok(Date.now() - started < 10_000, 'within Fastify\'s 10 s plugin timeout')
 })
 
 test('with cluster, a URL naming a database other than 0 is refused: a cluster has only database 0', async (t) => {
