@@ -21,7 +21,7 @@ export const BODY_LIMIT = 1024 * 1024
 /** Infrastructure every process needs: the API and a standalone worker register the same plugins. */
 export async function registerInfrastructure (app: FastifyInstance, config: Config): Promise<void> {
   await app.register(configPlugin, { config })
-  if (config.redis !== undefined) await app.register(redisPlugin, { url: config.redis.url })
+  if (config.redis !== undefined) await app.register(redisPlugin, { url: config.redis.url, cluster: config.redis.cluster })
   if (config.mongo !== undefined) await app.register(mongoPlugin, { url: config.mongo.url })
   await app.register(backendPlugin)
   await app.register(vendorsPlugin)

@@ -33,7 +33,7 @@ async function backendPlugin (app: FastifyInstance): Promise<void> {
     ? undefined
     : createCachedStore(await createMongoStore(app.mongo.db, { ttlMs: redis.jobTtlMs }), app.redis, { cache: redisKeys(redis.prefix).job })
   // A subscribed connection can do nothing else, so the wake-up channel gets its own.
-  const subscriber = await createRedisClient(redis.url, { log: app.log })
+  const subscriber = await createRedisClient(redis.url, { log: app.log, cluster: redis.cluster })
   const backend = await createRedisBackend(app.redis, {
     ...dispatch,
     prefix: redis.prefix,

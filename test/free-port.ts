@@ -10,3 +10,17 @@ export async function freePort (): Promise<number> {
   await once(server, 'close')
   return port
 }
+
+/** Whether nothing listens on `port` of 127.0.0.1 right now. */
+export async function isFree (port: number): Promise<boolean> {
+  const server = createServer()
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => resolve(true))
+  })
+  if (listening) {
+    server.close()
+    await once(server, 'close')
+  }
+  return listening
+}

@@ -25,12 +25,20 @@ export async function mockAdmin (instance: FastifyInstance, { stats, faults }: M
 
   app.get('/admin/stats', {
     schema: {
-      querystring: Type.Object({ request_id: Type.Optional(Type.String({ minLength: 1 })) }),
+      querystring: Type.Object({
+        request_id: Type.Optional(Type.String({ minLength: 1 })),
+        // A query value is a string, and the validator does not coerce: digits, read below.
+        window_ms: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,11}$', description: 'adds maxInWindow for sliding windows of this many ms' }))
+      }),
       response: { 200: Type.Union([StatsSnapshot, RequestStats]), 400: ErrorReply }
     }
-  }, async (request) => {
-    const id = request.query.request_id
-    return id === undefined ? stats.snapshot() : stats.forRequest(id)
+  }, async (request, reply) => {
+    const { request_id: id, window_ms: windowMs } = request.query
+    if (id === undefined) return stats.snapshot(windowMs === undefined ? undefined : Number(windowMs))
+    if (windowMs !== undefined) {
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'window_ms measures all calls, not one request_id\'s: ask for one or the other' })
+    }
+    return stats.forRequest(id)
   })
 
   app.post('/admin/reset', {

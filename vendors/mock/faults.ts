@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 
 /** What a mock vendor can be told to get wrong; all off by default. The schema is also the admin route's contract. */
 export const MockFaults = Type.Object({
-  latencyMs: whole('delay before every answer that is not a 429 or a 500'),
+  latencyMs: whole('delay before every answer that is not a 429 or a 500; the call stays open meanwhile, so this also holds calls open'),
   failRate: rate('share of calls answered 500'),
   rate429: rate('share of calls answered 429 with Retry-After'),
   retryAfterS: whole('Retry-After of a 429, in seconds'),

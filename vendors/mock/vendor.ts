@@ -43,6 +43,10 @@ export function createMockVendor (opts: MockVendorOptions) {
    */
   async function admit (requestId: string, reply: FastifyReply): Promise<boolean> {
     stats.record(requestId)
+    // Open until the answer has been handed to the socket or the connection closed, whichever comes first:
+    // a hanging call stays open until its client gives up. Node emits 'close' for a sent answer before it
+    // reads anything more from any socket, so a call sent after this answer was read arrives after it.
+    reply.raw.once('close', stats.opened())
     const fault = drawCallFault(faults)
     if (fault === 'hang') return false
     if (fault === 'throttle') {

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
 import { test } from 'tap'
 import { request } from 'undici'
 import type { MockFaults } from '../../../vendors/mock/faults.js'
@@ -13,6 +15,11 @@ async function startSync (t: Tap, faults: Partial<MockFaults> = {}) {
   t.teardown(() => mock.close())
   const url = await mock.listen({ port: 0, host: '127.0.0.1' })
   return { mock, url }
+}
+
+/** The mock's stats as its admin route gives them; `query` as in `?window_ms=300`. */
+async function statsOf (mock: FastifyInstance, query = '') {
+  return (await mock.inject({ method: 'GET', url: `/admin/stats${query}` })).json()
 }
 
 /** Posts a call as the service does, and reads the whole answer. */
@@ -126,4 +133,56 @@ test('the admin routes refuse bad faults with 400 and keep the current ones', as
     t.type(res.json().message, 'string')
   }
   t.match((await mock.inject({ method: 'GET', url: '/admin/faults' })).json(), { failRate: 0, latencyMs: 0, webhookDelayMinMs: 500 })
+})
+
+test('calls held open by latency are all counted open at once, and none once answered', async (t) => {
+  const { mock, url } = await startSync(t, { latencyMs: 300 })
+  const calls = Promise.all(Array.from({ length: 10 }, (_, i) => call(url, `held-${i}`)))
+  await sleep(150)
+  t.match(await statsOf(mock), { received: 10, open: 10, maxOpen: 10 }, 'while the vendor holds them')
+  t.same((await calls).map((res) => res.status), Array(10).fill(200))
+  t.match(await statsOf(mock), { open: 0, maxOpen: 10 }, 'once each was answered')
+})
+
+test('calls one after another are never open together', async (t) => {
+  const { mock, url } = await startSync(t, { latencyMs: 20 })
+  for (let i = 0; i < 5; i++) await call(url, `one-${i}`)
+  t.match(await statsOf(mock), { received: 5, open: 0, maxOpen: 1 })
+})
+
+test('a call that is never answered stays open until its client gives up', async (t) => {
+  const { mock, url } = await startSync(t, { hangRate: 1 })
+  const hung = call(url, 'hung', {}, AbortSignal.timeout(400)).catch((err: Error) => err)
+  await sleep(200)
+  t.match(await statsOf(mock), { open: 1, maxOpen: 1 })
+  t.match(await hung, { name: 'TimeoutError' })
+  let open: number | undefined
+  for (const until = Date.now() + 2_000; open !== 0 && Date.now() < until; await sleep(10)) open = (await statsOf(mock)).open
+  t.equal(open, 0, 'closed when the client closed its connection')
+})
+
+test('a 429 or a 500 closes its call as it answers', async (t) => {
+  const { mock, url } = await startSync(t, { rate429: 0.5, failRate: 0.5 })
+  const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => call(url, `fault-${i}`)))
+  t.ok(answers.every((res) => res.status === 429 || res.status === 500))
+  t.match(await statsOf(mock), { received: 6, open: 0 })
+})
+
+test('GET /admin/stats?window_ms= adds the most calls within any window of that length', async (t) => {
+  const { mock, url } = await startSync(t)
+  await Promise.all([call(url, 'a'), call(url, 'b'), call(url, 'c')])
+  await sleep(400)
+  await Promise.all([call(url, 'd'), call(url, 'e')])
+  t.match(await statsOf(mock, '?window_ms=300'), { received: 5, maxInWindow: 3, arrivalsKept: 5 }, 'the two groups are 400 ms apart')
+  t.match(await statsOf(mock, '?window_ms=60000'), { maxInWindow: 5 })
+  t.notOk('maxInWindow' in await statsOf(mock), 'only when asked for')
+})
+
+test('a window_ms that is not a positive whole number, or one asked with a request_id, is refused with 400', async (t) => {
+  const { mock } = await startSync(t)
+  for (const query of ['?window_ms=0', '?window_ms=-5', '?window_ms=1.5', '?window_ms=abc', '?window_ms=', '?window_ms=1000&request_id=a']) {
+    const res = await mock.inject({ method: 'GET', url: `/admin/stats${query}` })
+    t.equal(res.statusCode, 400, query)
+    t.type(res.json().message, 'string', query)
+  }
 })
