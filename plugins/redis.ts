@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
@@ -136,6 +137,15 @@ async function connectCluster (parsed: URL, where: string, log: RedisLog, overri
   })
   const errors = lastErrorOf(cluster, ['node error', 'error'])
   await connectOrExplain(cluster, `Redis Cluster at ${where}`, errors)
+  // ioredis opens a node's connection on its first command, and without an offline queue every other
+  // command sent meanwhile fails: every node is connected before the client is handed out, and again
+  // whenever the cluster comes back.
+  const connectNodes = () => Promise.all(cluster.nodes('all').map((node) => {
+    if (node.status === 'wait') return node.connect()
+    return node.status === 'ready' ? undefined : once(node, 'ready')
+  }))
+  await connectNodes()
+  cluster.on('ready', () => { connectNodes().catch(() => {}) })
   logOutages(cluster, `Redis Cluster at ${where}`, log, errors)
   return cluster
 }

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto'
+import type { Cluster } from 'ioredis'
+import t from 'tap'
+import { redisKeys } from '../../../../core/backends/redis/keys.js'
+import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
+import { createRedisStore } from '../../../../core/backends/redis/store.js'
+import { createRedisClient } from '../../../../plugins/redis.js'
+import { clusterFor, skipWithoutRedisCluster } from '../../../redis-cluster.js'
+import type { Teardown } from '../../../redis-server.js'
+import { type Clock, queueContract } from '../../dispatch/queue-contract.js'
+import { storeContract } from '../../store-contract.js'
+
+/** The same contracts as on one Redis, on a real three-master Redis Cluster: every script touches one slot. */
+const skip = skipWithoutRedisCluster(t)
+const quiet = { warn () {}, info () {} }
+
+const connect = async (t: Teardown, url: string): Promise<Cluster> => {
+  const cluster = await createRedisClient(url, { log: quiet, cluster: true })
+  t.teardown(() => cluster.disconnect())
+  return cluster
+}
+
+queueContract('redis cluster', skip, async (t, { leaseMs = 30_000, marginMs = 0, clock }) => {
+  const { url, prefix } = await clusterFor(t)
+  const queue = async (consumer: string) => createRedisQueue(await connect(t, url), {
+    keys: redisKeys(prefix),
+    consumer,
+    vendors: ['v', 'w'],
+    subscriber: await connect(t, url),
+    leaseMs,
+    marginMs,
+    ...(clock === undefined ? {} : { now: () => (clock as Clock).now })
+  })
+  const pair = [await queue(`a-${randomUUID()}`), await queue(`b-${randomUUID()}`)] as const
+  t.teardown(() => Promise.all(pair.map((q) => q.close())))
+  return [...pair]
+})
+
+let shared: Cluster | undefined
+if (skip === false) {
+  storeContract('redis cluster store', async () => {
+    const { url, prefix } = await clusterFor(t)
+    shared ??= await connect(t, url)
+    return createRedisStore(shared, redisKeys(prefix))
+  })
+}
