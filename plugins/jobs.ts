@@ -37,7 +37,7 @@ export interface Jobs {
   submit (body: { vendor: string } & Record<string, unknown>): Promise<string>
   view (id: string): Promise<JobView>
   /** Checks, in order, the vendor (404) and the signature (401), then parses the raw body (400). */
-  openWebhook (vendor: string, rawBody: Buffer, signature: string | undefined): unknown
+  openWebhook (vendor: string, rawBody: Buffer | undefined, signature: string | undefined): unknown
   applyWebhook (vendor: string, body: WebhookBody): Promise<WebhookAck>
   /** Sends a failed job back to pending with a new attempt budget. */
   retry (id: string): Promise<JobView>
@@ -86,7 +86,7 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       const check = verify(secret, rawBody, signature)
       if (!check.ok) throw new BadSignatureError(check.reason)
       try {
-        return JSON.parse(rawBody.toString('utf8'))
+        return JSON.parse(rawBody?.toString('utf8') ?? '')
       } catch (err) {
         throw new MalformedWebhookError((err as Error).message)
       }

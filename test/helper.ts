@@ -53,6 +53,15 @@ export async function buildTestApp (t: TestContext, config: Config = testConfig(
   return app
 }
 
+/** The app with its log lines kept as parsed objects, for tests of what the service logs. */
+export async function buildLoggedTestApp (t: TestContext, config: Config = testConfig()): Promise<{ app: FastifyInstance, logs: Array<Record<string, unknown>> }> {
+  const logs: Array<Record<string, unknown>> = []
+  const app = await buildApp(config, { logger: { level: 'info', stream: { write: (line: string) => logs.push(JSON.parse(line)) } } })
+  t.teardown(() => app.close())
+  await app.ready()
+  return { app, logs }
+}
+
 /** The app listening on its configured port, so that async vendors can call it back over real HTTP. */
 export async function listenTestApp (t: TestContext, env: Record<string, string> = {}, vendors: Record<string, VendorEntry> = {}): Promise<{ app: FastifyInstance, url: string }> {
   const port = await freePort()
