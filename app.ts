@@ -4,7 +4,7 @@ import breakerPlugin from './plugins/breaker.js'
 import configPlugin, { type Config } from './plugins/config.js'
 import deadlinesPlugin from './plugins/deadlines.js'
 import docsPlugin from './plugins/docs.js'
-import errorHandlerPlugin from './plugins/error-handler.js'
+import errorHandlerPlugin, { frameworkErrors } from './plugins/error-handler.js'
 import healthPlugin from './plugins/health.js'
 import jobsPlugin from './plugins/jobs.js'
 import mongoPlugin from './plugins/mongo.js'
@@ -44,6 +44,7 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
     requestIdHeader: 'x-request-id',
     // A body of the wrong type is a 400, never silently coerced (an error of 5 must not become "5").
     ajv: { customOptions: { coerceTypes: false } },
+    frameworkErrors,
     ...opts
   }).withTypeProvider<TypeBoxTypeProvider>()
   // Only JSON is accepted: Fastify parses text/plain by default, which would let a string in as a job.

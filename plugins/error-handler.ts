@@ -1,14 +1,33 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import { UnavailableError } from './errors.js'
+import { clip } from './input/clip.js'
 import { isRedisUnavailable } from './redis.js'
+
+/** Schema issues as one line; clipped, since an instance path can carry a client's own keys. */
+export function describeIssues (issues: FastifySchemaValidationError[], dataVar: string): string {
+  return clip(issues.map((i) => `${dataVar}${i.instancePath} ${i.message ?? 'is invalid'}`).join(', '))
+}
+
+const URL_PROBLEMS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'is not a valid URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'has a path parameter over the length limit'
+}
+
+/** Fastify's `frameworkErrors`: URLs the router refuses, in the same shape, repeating at most a clipped URL. */
+export function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const statusCode = err.statusCode ?? 400
+  const problem = URL_PROBLEMS[err.code] ?? 'cannot be routed'
+  reply.code(statusCode).send({ statusCode, code: err.code, error: STATUS_CODES[statusCode] ?? 'Error', message: `${clip(request.url)} ${problem}` })
+}
 
 /**
  * One error shape for every reply, `{statusCode, code, error, message}`. A 4xx says what was wrong;
  * an unexpected 5xx is logged in full and answered without its details; an outage is a 503.
  */
 async function errorHandlerPlugin (app: FastifyInstance): Promise<void> {
+  app.setSchemaErrorFormatter((issues, dataVar) => new Error(describeIssues(issues, dataVar)))
   app.setErrorHandler((caught: FastifyError, request, reply) => {
     // A dependency that is down is the service's state, not a bug: a quick 503 the client can retry.
     const err: FastifyError = isRedisUnavailable(caught) ? new UnavailableError('the job store cannot be reached') : caught
@@ -26,7 +45,7 @@ async function errorHandlerPlugin (app: FastifyInstance): Promise<void> {
     statusCode: 404,
     code: 'VFS_ERR_ROUTE_NOT_FOUND',
     error: 'Not Found',
-    message: `Route ${request.method}:${request.url} not found`
+    message: `Route ${request.method}:${clip(request.url)} not found`
   }))
 }
 

@@ -7,6 +7,7 @@ import {
   BadSignatureError, JobNotFoundError, MalformedWebhookError, NotFailedError, NotWaitingError,
   UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
+import { clip } from './input/clip.js'
 import { isTerminal, type Job, type JobChange } from './store/job-state.js'
 
 export interface JobView {
@@ -67,7 +68,7 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
 
   app.decorate('jobs', {
     async submit ({ vendor, ...payload }) {
-      if (vendors.get(vendor) === undefined) throw new UnknownVendorError(vendor, vendors.names().join(', '))
+      if (vendors.get(vendor) === undefined) throw new UnknownVendorError(clip(vendor), vendors.names().join(', '))
       const now = Date.now()
       const id = randomUUID()
       await queue.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })

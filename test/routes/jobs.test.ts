@@ -109,3 +109,11 @@ test('POST /jobs/{id}/retry for an unknown job is 404 and for a bad id 400', asy
   t.equal((await app.inject({ method: 'POST', url: `/jobs/${randomUUID()}/retry` })).statusCode, 404)
   t.equal((await app.inject({ method: 'POST', url: '/jobs/nope/retry' })).statusCode, 400)
 })
+
+test('an unknown vendor name of 900 KB is a 400 that repeats at most 200 characters of it', async (t) => {
+  const app = await buildTestApp(t, idle())
+  const res = await app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'x'.repeat(900_000) } })
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { code: 'VFS_ERR_UNKNOWN_VENDOR', message: /^unknown vendor "x{200}…"; known vendors: syncVendor, asyncVendor$/ })
+  t.ok(res.body.length < 400, `a short answer (${res.body.length} bytes)`)
+})
