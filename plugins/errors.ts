@@ -10,3 +10,4 @@ export const WrongVendorError = createError('VFS_ERR_WRONG_VENDOR', 'job %s belo
 export const NotWaitingError = createError('VFS_ERR_NOT_WAITING', 'job %s is no longer waiting for a callback (status %s)', 409)
 export const UnavailableError = createError('VFS_ERR_UNAVAILABLE', 'service unavailable: %s', 503)
 export const NotFailedError = createError('VFS_ERR_NOT_FAILED', 'job %s is %s: only a failed job can be retried', 409)
+export const ForbiddenKeyError = createError('VFS_ERR_FORBIDDEN_KEY', 'key %s is not allowed: %s', 400)

@@ -4,10 +4,11 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { verify } from '../vendors/signature.js'
 import {
-  BadSignatureError, JobNotFoundError, MalformedWebhookError, NotFailedError, NotWaitingError,
+  BadSignatureError, ForbiddenKeyError, JobNotFoundError, MalformedWebhookError, NotFailedError, NotWaitingError,
   UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
 import { clip } from './input/clip.js'
+import { forbiddenKey } from './input/payload-keys.js'
 import { isTerminal, type Job, type JobChange } from './store/job-state.js'
 
 export interface JobView {
@@ -65,10 +66,17 @@ export function toView (job: Job): JobView {
 
 async function jobsPlugin (app: FastifyInstance): Promise<void> {
   const { store, queue, vendors, deadlines } = app
+  const keyRules = { dollarPrefix: app.config.mode === 'full' }
+  /** Payloads and callbacks are stored: a key the store cannot hold is the client's error, not a 500 later. */
+  const checkKeys = (value: unknown): void => {
+    const bad = forbiddenKey(value, keyRules)
+    if (bad !== undefined) throw new ForbiddenKeyError(JSON.stringify(clip(bad.key)), bad.reason)
+  }
 
   app.decorate('jobs', {
     async submit ({ vendor, ...payload }) {
       if (vendors.get(vendor) === undefined) throw new UnknownVendorError(clip(vendor), vendors.names().join(', '))
+      checkKeys(payload)
       const now = Date.now()
       const id = randomUUID()
       await queue.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
@@ -86,11 +94,14 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       if (secret === undefined) throw new WebhookVendorNotFoundError(name)
       const check = verify(secret, rawBody, signature)
       if (!check.ok) throw new BadSignatureError(check.reason)
+      let body: unknown
       try {
-        return JSON.parse(rawBody?.toString('utf8') ?? '')
+        body = JSON.parse(rawBody?.toString('utf8') ?? '')
       } catch (err) {
         throw new MalformedWebhookError((err as Error).message)
       }
+      checkKeys(body)
+      return body
     },
 
     async retry (id) {

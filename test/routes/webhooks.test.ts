@@ -161,3 +161,12 @@ test('a signed webhook with no body or an empty one is a 401, never a 500, and l
   }
   t.same(logs.filter((l) => Number(l.level) >= 50), [], 'no error line')
 })
+
+test('a signed webhook whose result has a key the store cannot hold is a 400 and the job keeps waiting', async (t) => {
+  const { app, waitingJob, webhook } = await setup(t)
+  const id = await waitingJob()
+  const res = await webhook(`{"request_id":"${id}","result":{"a\\u0000":1}}`)
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'VFS_ERR_FORBIDDEN_KEY')
+  t.equal((await app.store.get(id))?.status, 'processing')
+})
