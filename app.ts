@@ -7,6 +7,7 @@ import docsPlugin from './plugins/docs.js'
 import errorHandlerPlugin, { frameworkErrors } from './plugins/error-handler.js'
 import healthPlugin from './plugins/health.js'
 import jobsPlugin from './plugins/jobs.js'
+import jsonBodyPlugin from './plugins/json-body.js'
 import mongoPlugin from './plugins/mongo.js'
 import mockVendorsPlugin from './plugins/mock-vendors.js'
 import queuePlugin from './plugins/queue.js'
@@ -52,6 +53,7 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   await app.register(errorHandlerPlugin)
+  await app.register(jsonBodyPlugin)
   await app.register(docsPlugin)
   await registerInfrastructure(app, config)
   if (config.mockVendors === 'in-process') await app.register(mockVendorsPlugin)

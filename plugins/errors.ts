@@ -11,3 +11,4 @@ export const NotWaitingError = createError('VFS_ERR_NOT_WAITING', 'job %s is no 
 export const UnavailableError = createError('VFS_ERR_UNAVAILABLE', 'service unavailable: %s', 503)
 export const NotFailedError = createError('VFS_ERR_NOT_FAILED', 'job %s is %s: only a failed job can be retried', 409)
 export const ForbiddenKeyError = createError('VFS_ERR_FORBIDDEN_KEY', 'key %s is not allowed: %s', 400)
+export const JsonTooDeepError = createError('VFS_ERR_JSON_TOO_DEEP', 'JSON nested deeper than %d levels', 400)

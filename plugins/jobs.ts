@@ -4,10 +4,11 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { verify } from '../vendors/signature.js'
 import {
-  BadSignatureError, ForbiddenKeyError, JobNotFoundError, MalformedWebhookError, NotFailedError, NotWaitingError,
+  BadSignatureError, ForbiddenKeyError, JobNotFoundError, JsonTooDeepError, MalformedWebhookError, NotFailedError, NotWaitingError,
   UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
 import { clip } from './input/clip.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './input/json-depth.js'
 import { forbiddenKey } from './input/payload-keys.js'
 import { isTerminal, type Job, type JobChange } from './store/job-state.js'
 
@@ -94,9 +95,11 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       if (secret === undefined) throw new WebhookVendorNotFoundError(name)
       const check = verify(secret, rawBody, signature)
       if (!check.ok) throw new BadSignatureError(check.reason)
+      const text = rawBody?.toString('utf8') ?? ''
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new JsonTooDeepError(MAX_JSON_DEPTH)
       let body: unknown
       try {
-        body = JSON.parse(rawBody?.toString('utf8') ?? '')
+        body = JSON.parse(text)
       } catch (err) {
         throw new MalformedWebhookError((err as Error).message)
       }

@@ -170,3 +170,12 @@ test('a signed webhook whose result has a key the store cannot hold is a 400 and
   t.equal(res.json().code, 'VFS_ERR_FORBIDDEN_KEY')
   t.equal((await app.store.get(id))?.status, 'processing')
 })
+
+test('a signed webhook nested deeper than 64 levels is a 400 and the job keeps waiting', async (t) => {
+  const { app, waitingJob, webhook } = await setup(t)
+  const id = await waitingJob()
+  const res = await webhook(`{"request_id":"${id}","result":${'['.repeat(5_000)}${']'.repeat(5_000)}}`)
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'VFS_ERR_JSON_TOO_DEEP')
+  t.equal((await app.store.get(id))?.status, 'processing')
+})
