@@ -6,6 +6,7 @@ import deadlinesPlugin from './plugins/deadlines.js'
 import docsPlugin from './plugins/docs.js'
 import errorHandlerPlugin, { frameworkErrors } from './plugins/error-handler.js'
 import healthPlugin from './plugins/health.js'
+import { requestId } from './plugins/input/request-id.js'
 import jobsPlugin from './plugins/jobs.js'
 import jsonBodyPlugin from './plugins/json-body.js'
 import mongoPlugin from './plugins/mongo.js'
@@ -42,7 +43,8 @@ export async function registerInfrastructure (app: FastifyInstance, config: Conf
 export async function buildApp (config: Config, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestId,
     // A body of the wrong type is a 400, never silently coerced (an error of 5 must not become "5").
     ajv: { customOptions: { coerceTypes: false } },
     frameworkErrors,
