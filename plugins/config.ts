@@ -15,7 +15,7 @@ const Env = Type.Object({
   VENDORS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   WORKER_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3003 }),
-  ASYNC_VENDOR_SECRET: Type.String({ minLength: 8, default: DEV_ASYNC_VENDOR_SECRET }),
+  ASYNC_VENDOR_SECRET: Type.Optional(Type.String({ minLength: 8 })),
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'vfs' }),
   CLAIM_IDLE_MS: Type.Optional(Type.Integer({ minimum: 100 })),
@@ -71,7 +71,13 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.MONGO_URL !== undefined && raw.REDIS_URL === undefined) {
     throw new ConfigError('invalid environment: MONGO_URL needs REDIS_URL (full mode keeps the queue, rate limits and cache in Redis)')
   }
-  const vendors = loadVendors(raw.VENDORS_FILE, raw.ASYNC_VENDOR_SECRET)
+  const mockVendors = raw.MOCK_VENDORS ?? (raw.REDIS_URL === undefined ? 'in-process' : 'off')
+  const vendors = loadVendors(raw.VENDORS_FILE, raw.ASYNC_VENDOR_SECRET ?? DEV_ASYNC_VENDOR_SECRET)
+  // The development secret is public: anyone could sign a callback with it. Only the mocks in this process may use it.
+  const devSigned = [...vendors.values()].find((v) => v.webhookSecret === DEV_ASYNC_VENDOR_SECRET)
+  if (mockVendors === 'off' && devSigned !== undefined) {
+    throw new ConfigError(`invalid environment: ${devSigned.name}'s webhook secret is the public development value; set ASYNC_VENDOR_SECRET (or its webhookSecret) to a secret of your own; the default is only for MOCK_VENDORS=in-process`)
+  }
   const longestCallMs = Math.max(...[...vendors.values()].map((v) => v.timeoutMs))
   const redis = raw.REDIS_URL === undefined
     ? undefined
@@ -93,7 +99,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     ...(redis === undefined ? {} : { redis }),
     ...(raw.MONGO_URL === undefined ? {} : { mongo: { url: raw.MONGO_URL } }),
     worker: raw.WORKER,
-    mockVendors: raw.MOCK_VENDORS ?? (redis === undefined ? 'in-process' : 'off'),
+    mockVendors,
     publicUrl: (raw.PUBLIC_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),
     workerPort: raw.WORKER_PORT,
     sweepIntervalMs: raw.SWEEP_INTERVAL_MS,

@@ -59,7 +59,7 @@ export interface BreakerPolicy {
 
 export type Vendors = ReadonlyMap<string, VendorConfig>
 
-/** Development value, documented in the README; production deployments set ASYNC_VENDOR_SECRET. */
+/** Development value, public in this repository: loadConfig accepts it only while the mock vendors run in process. */
 export const DEV_ASYNC_VENDOR_SECRET = 'dev-async-vendor-secret'
 
 const COMMON = {

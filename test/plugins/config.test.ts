@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import { ConfigError, loadConfig } from '../../plugins/config.js'
-import { VendorsFileError } from '../../vendors/config.js'
+import { DEV_ASYNC_VENDOR_SECRET, VendorsFileError } from '../../vendors/config.js'
+
+/** What any deployment without the in-process mocks must give. */
+const OWN_SECRET = { ASYNC_VENDOR_SECRET: 'a-secret-of-our-own' }
 
 /** A VENDORS_FILE in the test's own directory, removed when the test ends. */
 function vendorsFile (t: { testdir (files: Record<string, string>): string }, content: unknown): string {
@@ -30,14 +35,14 @@ test('a bad value is one clear error naming the variable', async (t) => {
 })
 
 test('REDIS_URL selects redis mode, with claims longer than any vendor call and no mock vendors in process', async (t) => {
-  const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })
+  const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', ...OWN_SECRET })
   t.match(config, { mode: 'redis', mockVendors: 'off', redis: { url: 'redis://127.0.0.1:6379', prefix: 'vfs', claimIdleMs: 40_000, maxDeliveries: 5, jobTtlMs: 30 * 24 * 3600 * 1000 } })
   t.equal(loadConfig({ REDIS_URL: 'redis://x', MOCK_VENDORS: 'in-process' }).mockVendors, 'in-process')
-  t.throws(() => loadConfig({ REDIS_URL: 'redis://x', CLAIM_IDLE_MS: '5000' }), { message: /CLAIM_IDLE_MS \(5000\) must be longer than the longest vendor call \(10000 ms\)/ })
+  t.throws(() => loadConfig({ REDIS_URL: 'redis://x', CLAIM_IDLE_MS: '5000', ...OWN_SECRET }), { message: /CLAIM_IDLE_MS \(5000\) must be longer than the longest vendor call \(10000 ms\)/ })
 })
 
 test('MONGO_URL with REDIS_URL selects full mode, and without it is refused', async (t) => {
-  t.match(loadConfig({ REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs' }), { mode: 'full', mongo: { url: 'mongodb://127.0.0.1:27017/jobs' } })
+  t.match(loadConfig({ REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs', ...OWN_SECRET }), { mode: 'full', mongo: { url: 'mongodb://127.0.0.1:27017/jobs' } })
   t.throws(() => loadConfig({ MONGO_URL: 'mongodb://127.0.0.1:27017/jobs' }), { message: /MONGO_URL needs REDIS_URL/ })
 })
 
@@ -61,3 +66,34 @@ test('a VENDORS_FILE that is unreadable, malformed or incomplete stops the start
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { syncVendor: { rateLimit: { perSecond: 0 } } }) }), { message: /perSecond/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, [1, 2]) }), VendorsFileError)
 })
+
+test('the development webhook secret is used only while the mock vendors run in process', async (t) => {
+  t.equal(loadConfig({}).vendors.get('asyncVendor')?.webhookSecret, DEV_ASYNC_VENDOR_SECRET)
+  const refused = /^invalid environment: asyncVendor's webhook secret is the public development value; set ASYNC_VENDOR_SECRET/
+  for (const env of [{ MOCK_VENDORS: 'off' }, { REDIS_URL: 'redis://x' }, { MOCK_VENDORS: 'off', ASYNC_VENDOR_SECRET: DEV_ASYNC_VENDOR_SECRET }]) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message: refused }, JSON.stringify(env))
+  }
+  t.equal(loadConfig({ REDIS_URL: 'redis://x', ...OWN_SECRET }).vendors.get('asyncVendor')?.webhookSecret, 'a-secret-of-our-own')
+})
+
+test("a VENDORS_FILE secret counts as the vendor's own, unless it is the development value", async (t) => {
+  const own = vendorsFile(t, { asyncVendor: { webhookSecret: 's3cret-value' } })
+  t.equal(loadConfig({ MOCK_VENDORS: 'off', VENDORS_FILE: own }).vendors.get('asyncVendor')?.webhookSecret, 's3cret-value')
+  const dev = vendorsFile(t, { acme: { mode: 'async', url: 'http://x', webhookSecret: DEV_ASYNC_VENDOR_SECRET } })
+  t.throws(() => loadConfig({ VENDORS_FILE: dev, ...OWN_SECRET, MOCK_VENDORS: 'off' }), { message: /acme's webhook secret is the public development value/ })
+})
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+for (const entry of ['server.ts', 'workers/worker.ts']) {
+  test(`${entry} refuses to start without a webhook secret of its own, in one line`, async (t) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: 'redis://127.0.0.1:1', PORT: '0', WORKER_PORT: '0' },
+      encoding: 'utf8',
+      timeout: 20_000
+    })
+    t.equal(run.status, 1)
+    t.match(run.stderr, /^cannot start.*: invalid environment: asyncVendor's webhook secret is the public development value; set ASYNC_VENDOR_SECRET .*\n$/)
+    t.notMatch(run.stderr, /\n\s+at /, 'no stack trace')
+  })
+}
