@@ -12,6 +12,7 @@ export const VendorEntry = Type.Object({
   }, { additionalProperties: false })),
   concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxResponseBytes: Type.Optional(Type.Integer({ minimum: 1 })),
   retry: Type.Optional(Type.Object({
     attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     baseDelayMs: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -40,6 +41,8 @@ export interface VendorConfig {
   rateLimit: { perSecond: number, burst: number }
   concurrency: number
   timeoutMs: number
+  /** A longer answer fails the attempt without retry: it is not read further, let alone stored. */
+  maxResponseBytes: number
   retry: { attempts: number, baseDelayMs: number, maxDelayMs: number }
   breaker: BreakerPolicy
   /** No job waits on an open breaker longer than this from its submission. */
@@ -65,6 +68,7 @@ export const DEV_ASYNC_VENDOR_SECRET = 'dev-async-vendor-secret'
 const COMMON = {
   concurrency: 50,
   timeoutMs: 10_000,
+  maxResponseBytes: 1024 * 1024,
   retry: { attempts: 5, baseDelayMs: 200, maxDelayMs: 30_000 },
   breaker: { minCalls: 20, failureRatio: 0.5, windowMs: 10_000, halfOpenAfterMs: 5_000, probes: 1 },
   maxWaitMs: 15 * 60_000,
