@@ -9,6 +9,7 @@ import healthPlugin from './plugins/health.js'
 import { requestId } from './plugins/input/request-id.js'
 import jobsPlugin from './plugins/jobs.js'
 import jsonBodyPlugin from './plugins/json-body.js'
+import loadPlugin from './plugins/load.js'
 import mongoPlugin from './plugins/mongo.js'
 import mockVendorsPlugin from './plugins/mock-vendors.js'
 import queuePlugin from './plugins/queue.js'
@@ -59,6 +60,7 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
   await app.register(docsPlugin)
   await registerInfrastructure(app, config)
   if (config.mockVendors === 'in-process') await app.register(mockVendorsPlugin)
+  await app.register(loadPlugin)
   await app.register(jobsPlugin)
   await app.register(jobsRoutes)
   await app.register(webhookRoutes)

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import envSchema from 'env-schema'
+import { getHeapStatistics } from 'node:v8'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { DEV_ASYNC_VENDOR_SECRET, loadVendors, type Vendors } from '../vendors/config.js'
@@ -20,7 +21,9 @@ const Env = Type.Object({
   REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'vfs' }),
   CLAIM_IDLE_MS: Type.Optional(Type.Integer({ minimum: 100 })),
   MAX_DELIVERIES: Type.Integer({ minimum: 1, default: 5 }),
-  JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 })
+  JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
+  MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0 }))
 })
 
 /** Redis mode's settings; absent in embedded mode. */
@@ -48,6 +51,8 @@ export interface Config {
   workerPort: number
   sweepIntervalMs: number
   vendors: Vendors
+  /** Past either threshold the API sheds requests with a 503; 0 turns a check off. */
+  load: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number }
 }
 
 declare module 'fastify' {
@@ -103,7 +108,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (raw.PUBLIC_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),
     workerPort: raw.WORKER_PORT,
     sweepIntervalMs: raw.SWEEP_INTERVAL_MS,
-    vendors
+    vendors,
+    load: {
+      maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
+      // Shedding a little before V8's heap limit beats the crash at it.
+      maxHeapUsedBytes: raw.MAX_HEAP_USED_BYTES ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9)
+    }
   }
 }
 

@@ -27,8 +27,10 @@ async function healthPlugin (app: FastifyInstance): Promise<void> {
   }
   app.decorate('health', async () => {
     const [store, queue] = await Promise.all([probe(() => app.store.ping()), probe(() => app.queue.ping())])
-    const checks = { store, queue, worker: app.worker.running ? 'up' as const : 'off' as const }
-    return { status: store === 'up' && queue === 'up' ? 'ok' : 'unavailable', mode: app.config.mode, checks }
+    const checks: Health['checks'] = { store, queue, worker: app.worker.running ? 'up' : 'off' }
+    // Only the API sheds load (plugins/load.ts); a standalone worker has no public routes to shed.
+    if (app.hasDecorator('isUnderPressure')) checks.load = app.isUnderPressure() ? 'down' : 'up'
+    return { status: Object.values(checks).includes('down') ? 'unavailable' : 'ok', mode: app.config.mode, checks }
   })
 }
 

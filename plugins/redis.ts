@@ -22,11 +22,11 @@ export class RedisConnectionError extends Error {
   override name = 'RedisConnectionError'
 }
 
-/** Whether a command failed because Redis cannot be reached now (as opposed to a bug or a bad reply). */
+/** Whether a command failed because Redis cannot take it now, unreachable or full (as opposed to a bug or a bad reply). */
 export function isRedisUnavailable (err: unknown): boolean {
   if (!(err instanceof Error)) return false
   return err.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Command timed out/.test(err.message)
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Command timed out|^OOM command not allowed/.test(err.message)
 }
 
 /** Checks the URL ourselves: ioredis reads almost any string as something, and a typo should fail at start. */

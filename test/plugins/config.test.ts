@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { getHeapStatistics } from 'node:v8'
 import { test } from 'tap'
 import { ConfigError, loadConfig } from '../../plugins/config.js'
 import { DEV_ASYNC_VENDOR_SECRET, VendorsFileError } from '../../vendors/config.js'
@@ -98,3 +99,11 @@ for (const entry of ['server.ts', 'workers/worker.ts']) {
     t.notMatch(run.stderr, /\n\s+at /, 'no stack trace')
   })
 }
+
+test('load shedding thresholds come from the environment, with defaults below the crash', async (t) => {
+  const { load } = loadConfig({})
+  t.equal(load.maxEventLoopDelayMs, 1000)
+  t.equal(load.maxHeapUsedBytes, Math.floor(getHeapStatistics().heap_size_limit * 0.9))
+  t.same(loadConfig({ MAX_EVENT_LOOP_DELAY_MS: '250', MAX_HEAP_USED_BYTES: '0' }).load, { maxEventLoopDelayMs: 250, maxHeapUsedBytes: 0 })
+  t.throws(() => loadConfig({ MAX_HEAP_USED_BYTES: 'lots' }), { message: /MAX_HEAP_USED_BYTES/ })
+})

@@ -1,6 +1,7 @@
-import { test } from 'tap'
+import tap, { test } from 'tap'
 import { buildApp } from '../../app.js'
-import { buildTestApp, testConfig } from '../helper.js'
+import { buildLoggedTestApp, buildTestApp, testConfig } from '../helper.js'
+import { skipWithoutRedis, startRedis } from '../redis-server.js'
 
 const idle = () => testConfig({ WORKER: 'off' })
 const long = 'y'.repeat(5000)
@@ -41,4 +42,25 @@ test("a schema error repeats at most 200 characters of the client's keys", async
   t.equal(res.statusCode, 400)
   t.match(res.json(), { code: 'FST_ERR_VALIDATION', message: /^body\/y+…$/ })
   echoesClipped(t, res.json().message)
+})
+
+const stoppable = skipWithoutRedis(tap, { stoppable: true })
+
+test('a Redis that is full or gone is a 503 with Retry-After, not a 500, and no error line', { skip: stoppable }, async (t) => {
+  const redis = await startRedis(t)
+  const { app, logs } = await buildLoggedTestApp(t, testConfig({ WORKER: 'off', REDIS_URL: redis.url }))
+  const post = () => app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'syncVendor' } })
+  // noeviction (the default) and no room: every write is refused with "OOM command not allowed".
+  await app.redis.config('SET', 'maxmemory', '1')
+  const full = await post()
+  t.equal(full.statusCode, 503, 'full')
+  t.same(full.json(), { statusCode: 503, code: 'VFS_ERR_UNAVAILABLE', error: 'Service Unavailable', message: 'service unavailable: the job store cannot be reached or is full' })
+  t.equal(full.headers['retry-after'], '5')
+  await app.redis.config('SET', 'maxmemory', '0')
+  t.equal((await post()).statusCode, 202, 'and takes jobs again once there is room')
+  await redis.stop()
+  const gone = await post()
+  t.equal(gone.statusCode, 503, 'gone')
+  t.equal(gone.headers['retry-after'], '5')
+  t.same(logs.filter((l) => Number(l.level) >= 50), [], 'an outage is not an error line per request')
 })

@@ -89,11 +89,11 @@ test('/health reports each dependency and 503 when the store is down', async (t)
   const app = await buildTestApp(t, testConfig())
   const ok = await app.inject({ method: 'GET', url: '/health' })
   t.equal(ok.statusCode, 200)
-  t.same(ok.json(), { status: 'ok', mode: 'embedded', checks: { store: 'up', queue: 'up', worker: 'up' } })
+  t.same(ok.json(), { status: 'ok', mode: 'embedded', checks: { store: 'up', queue: 'up', worker: 'up', load: 'up' } })
   app.store.ping = async () => { throw new Error('gone') }
   const down = await app.inject({ method: 'GET', url: '/health' })
   t.equal(down.statusCode, 503)
-  t.same(down.json(), { status: 'unavailable', mode: 'embedded', checks: { store: 'down', queue: 'up', worker: 'up' } })
+  t.same(down.json(), { status: 'unavailable', mode: 'embedded', checks: { store: 'down', queue: 'up', worker: 'up', load: 'up' } })
 })
 
 test('POST /jobs/{id}/retry sends a failed job back to pending with a new attempt budget, and queues it', async (t) => {
