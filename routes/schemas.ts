@@ -73,11 +73,11 @@ export const HealthReply = Type.Object({
 export const sharedSchemas = [ErrorReply, JobStatus, SubmitJobReply, JobReply, WebhookBody, WebhookReply, HealthReply]
 
 export const errors = {
-  400: errorRef('bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor'),
-  401: errorRef('missing, wrong or stale signature'),
+  400: errorRef('bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold'),
+  401: errorRef('missing, wrong or stale signature, or no body'),
   404: errorRef('unknown job or vendor'),
   409: errorRef('the job cannot take this change'),
   413: errorRef('body over the size limit'),
   415: errorRef('content type is not application/json'),
-  503: errorRef('a dependency is down')
+  503: errorRef('a dependency is down or full, or the service sheds load; Retry-After says when to try again')
 }
