@@ -2,7 +2,7 @@ import { type TUnsafe, Type } from '@sinclair/typebox'
 import { JOB_STATUSES } from '../plugins/store/job-state.js'
 
 /** A plain `enum` of strings, which reads better in the spec and in generated clients than anyOf of consts. */
-const StringEnum = <T extends string>(values: readonly T[], options: { $id?: string } = {}): TUnsafe<T> =>
+const StringEnum = <T extends string>(values: readonly T[], options: { $id?: string, description?: string } = {}): TUnsafe<T> =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...options })
 
 /** The HTTP contract (v1): routes are registered from these schemas and openapi.yaml is generated from them. */
@@ -66,7 +66,10 @@ export const WebhookReply = Type.Object({
 export const HealthReply = Type.Object({
   status: StringEnum(['ok', 'unavailable'] as const),
   mode: Type.String({ description: 'embedded, redis or full' }),
-  checks: Type.Record(Type.String(), StringEnum(['up', 'down', 'off'] as const))
+  checks: Type.Record(Type.String(), StringEnum(['up', 'down', 'off'] as const)),
+  persistence: Type.Optional(StringEnum(['aof', 'rdb', 'none', 'unknown'] as const, {
+    description: "with Redis: what a Redis restart keeps, as found at start (aof: every write; rdb: the last snapshot; none: nothing; unknown: CONFIG is disabled)"
+  }))
 }, { $id: 'HealthReply' })
 
 /** Shared schemas, added once so that the spec names them under components. */

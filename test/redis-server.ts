@@ -68,8 +68,11 @@ function externalRedis (url: string): TestRedis {
   return { url, port: Number(new URL(url).port || 6379), stop: refuse, kill: refuse, start: refuse }
 }
 
-/** A throwaway redis-server on a free port and an empty directory, killed and removed at teardown; or TEST_REDIS_URL's. */
-export async function startRedis (t: Teardown, opts: { appendonly?: boolean } = {}): Promise<TestRedis> {
+/**
+ * A throwaway redis-server on a free port and an empty directory, killed and removed at teardown; or
+ * TEST_REDIS_URL's. `args` are more redis-server options, e.g. `['--save', '3600 1']`.
+ */
+export async function startRedis (t: Teardown, opts: { appendonly?: boolean, args?: string[] } = {}): Promise<TestRedis> {
   const url = external()
   if (url !== undefined) return externalRedis(url)
   const binary = redisServerBinary()
@@ -88,7 +91,7 @@ export async function startRedis (t: Teardown, opts: { appendonly?: boolean } = 
   }
   const start = async (): Promise<void> => {
     if (child !== undefined) throw new Error('redis-server is already running')
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.appendonly ? 'yes' : 'no', '--dir', dir]
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.appendonly ? 'yes' : 'no', '--dir', dir, ...opts.args ?? []]
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     child = proc
     let output = ''

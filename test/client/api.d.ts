@@ -453,6 +453,11 @@ export interface components {
             checks: {
                 [key: string]: "up" | "down" | "off";
             };
+            /**
+             * @description with Redis: what a Redis restart keeps, as found at start (aof: every write; rdb: the last snapshot; none: nothing; unknown: CONFIG is disabled)
+             * @enum {string}
+             */
+            persistence?: "aof" | "rdb" | "none" | "unknown";
         };
     };
     responses: never;
