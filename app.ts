@@ -3,9 +3,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import backendPlugin from './plugins/backend.js'
 import configPlugin, { type Config } from './plugins/config.js'
 import docsPlugin from './plugins/docs.js'
-import errorHandlerPlugin from './plugins/error-handler.js'
+import errorHandlerPlugin, { frameworkErrors } from './plugins/error-handler.js'
 import healthPlugin from './plugins/health.js'
+import { requestId } from './plugins/input/request-id.js'
 import jobsPlugin from './plugins/jobs.js'
+import jsonBodyPlugin from './plugins/json-body.js'
+import loadPlugin from './plugins/load.js'
 import mongoPlugin from './plugins/mongo.js'
 import mockVendorsPlugin from './plugins/mock-vendors.js'
 import redisPlugin from './plugins/redis.js'
@@ -33,9 +36,11 @@ export async function registerInfrastructure (app: FastifyInstance, config: Conf
 export async function buildApp (config: Config, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestId,
     // A body of the wrong type is a 400, never silently coerced (an error of 5 must not become "5").
     ajv: { customOptions: { coerceTypes: false } },
+    frameworkErrors,
     ...opts
   }).withTypeProvider<TypeBoxTypeProvider>()
   // Only JSON is accepted: Fastify parses text/plain by default, which would let a string in as a job.
@@ -43,9 +48,11 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   await app.register(errorHandlerPlugin)
+  await app.register(jsonBodyPlugin)
   await app.register(docsPlugin)
   await registerInfrastructure(app, config)
   if (config.mockVendors === 'in-process') await app.register(mockVendorsPlugin)
+  await app.register(loadPlugin)
   await app.register(jobsPlugin)
   await app.register(jobsRoutes)
   await app.register(webhookRoutes)

@@ -5,6 +5,8 @@ import { atExit, type Child, freePort, healthy, startNode, waitUntil } from './p
 
 /** Rate limits lifted far above what one machine can reach, so that the service itself is measured. */
 const LIFTED = { perSecond: 1_000_000, burst: 1_000_000 }
+/** The async vendor's webhook secret: the API refuses the public development value once the mocks run apart. */
+const SECRET = 'bench-async-vendor-secret'
 /** Calls in flight per vendor: the service's default, and what BullMQ's docs give for I/O-bound work. */
 export const VENDOR_CONCURRENCY = 50
 
@@ -21,6 +23,7 @@ export async function startMocks (): Promise<Mocks> {
   const [syncPort, asyncPort] = [await freePort(), await freePort()]
   const child = startNode('mock vendors', 'vendors/mock/server.ts', {
     HOST: '127.0.0.1',
+    ASYNC_VENDOR_SECRET: SECRET,
     SYNC_VENDOR_PORT: String(syncPort),
     ASYNC_VENDOR_PORT: String(asyncPort),
     MOCK_WEBHOOK_DELAY_MIN_MS: '5',
@@ -78,6 +81,7 @@ export async function startService (name: string, mocks: Mocks, opts: { redisUrl
     VENDORS_FILE: mocks.vendorsFile,
     PUBLIC_URL: url,
     MOCK_VENDORS: 'off',
+    ASYNC_VENDOR_SECRET: SECRET,
     ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl })
   }
   const api = startNode(name, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, profileArgs(opts.profileDir, name))

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import envSchema from 'env-schema'
+import { getHeapStatistics } from 'node:v8'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { DEV_ASYNC_VENDOR_SECRET, loadVendors, type Vendors } from '../vendors/config.js'
@@ -16,7 +17,7 @@ const Env = Type.Object({
   VENDORS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   WORKER_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3003 }),
-  ASYNC_VENDOR_SECRET: Type.String({ minLength: 8, default: DEV_ASYNC_VENDOR_SECRET }),
+  ASYNC_VENDOR_SECRET: Type.Optional(Type.String({ minLength: 8 })),
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'vfs' }),
   LEASE_MS: Type.Integer({ minimum: 100, default: 30_000 }),
@@ -24,7 +25,9 @@ const Env = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   MAX_DELIVERIES: Type.Integer({ minimum: 1, default: 5 }),
-  JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 })
+  JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
+  MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0 }))
 })
 
 /** Redis mode's settings; absent in embedded mode. */
@@ -65,6 +68,8 @@ export interface Config {
   sweepIntervalMs: number
   dispatch: DispatchConfig
   vendors: Vendors
+  /** Past either threshold the API sheds requests with a 503; 0 turns a check off. */
+  load: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number }
 }
 
 declare module 'fastify' {
@@ -91,7 +96,13 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.REDIS_CLUSTER && raw.REDIS_URL === undefined) {
     throw new ConfigError('invalid environment: REDIS_CLUSTER=true needs REDIS_URL (a node of the cluster)')
   }
-  const vendors = loadVendors(raw.VENDORS_FILE, raw.ASYNC_VENDOR_SECRET)
+  const mockVendors = raw.MOCK_VENDORS ?? (raw.REDIS_URL === undefined ? 'in-process' : 'off')
+  const vendors = loadVendors(raw.VENDORS_FILE, raw.ASYNC_VENDOR_SECRET ?? DEV_ASYNC_VENDOR_SECRET)
+  // The development secret is public: anyone could sign a callback with it. Only the mocks in this process may use it.
+  const devSigned = [...vendors.values()].find((v) => v.webhookSecret === DEV_ASYNC_VENDOR_SECRET)
+  if (mockVendors === 'off' && devSigned !== undefined) {
+    throw new ConfigError(`invalid environment: ${devSigned.name}'s webhook secret is the public development value; set ASYNC_VENDOR_SECRET (or its webhookSecret) to a secret of your own; the default is only for MOCK_VENDORS=in-process`)
+  }
   const redis = raw.REDIS_URL === undefined
     ? undefined
     : { url: raw.REDIS_URL, cluster: raw.REDIS_CLUSTER, prefix: raw.REDIS_PREFIX, jobTtlMs: Math.round(raw.JOB_TTL_DAYS * 24 * 60 * 60 * 1000) }
@@ -103,7 +114,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     ...(redis === undefined ? {} : { redis }),
     ...(raw.MONGO_URL === undefined ? {} : { mongo: { url: raw.MONGO_URL } }),
     worker: raw.WORKER,
-    mockVendors: raw.MOCK_VENDORS ?? (redis === undefined ? 'in-process' : 'off'),
+    mockVendors,
     publicUrl: (raw.PUBLIC_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),
     workerPort: raw.WORKER_PORT,
     sweepIntervalMs: raw.SWEEP_INTERVAL_MS,
@@ -115,7 +126,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       maxInFlight: raw.WORKER_CONCURRENCY ?? [...vendors.values()].reduce((sum, v) => sum + v.concurrency, 0),
       maxDeliveries: raw.MAX_DELIVERIES
     },
-    vendors
+    vendors,
+    load: {
+      maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
+      // Shedding a little before V8's heap limit beats the crash at it.
+      maxHeapUsedBytes: raw.MAX_HEAP_USED_BYTES ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9)
+    }
   }
 }
 

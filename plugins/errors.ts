@@ -9,4 +9,9 @@ export const MalformedWebhookError = createError('VFS_ERR_MALFORMED_WEBHOOK', 'w
 export const WrongVendorError = createError('VFS_ERR_WRONG_VENDOR', 'job %s belongs to vendor "%s", not "%s"', 409)
 export const NotWaitingError = createError('VFS_ERR_NOT_WAITING', 'job %s is no longer waiting for a callback (status %s)', 409)
 export const UnavailableError = createError('VFS_ERR_UNAVAILABLE', 'service unavailable: %s', 503)
+export const OverloadedError = createError('VFS_ERR_OVERLOADED', 'the service is overloaded and sheds requests; retry after Retry-After seconds', 503)
+/** Retry-After of every 503: an outage or an overload is expected to pass within seconds. */
+export const RETRY_AFTER_S = 5
 export const NotFailedError = createError('VFS_ERR_NOT_FAILED', 'job %s is %s: only a failed job can be retried', 409)
+export const ForbiddenKeyError = createError('VFS_ERR_FORBIDDEN_KEY', 'key %s is not allowed: %s', 400)
+export const JsonTooDeepError = createError('VFS_ERR_JSON_TOO_DEEP', 'JSON nested deeper than %d levels', 400)

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { type RedisPersistence, redisPersistence } from './redis-persistence.js'
 
 export interface Health {
   status: 'ok' | 'unavailable'
   mode: string
   checks: Record<string, 'up' | 'down' | 'off'>
+  /** Redis and full mode: what a Redis restart would keep. */
+  persistence?: RedisPersistence
 }
 
 declare module 'fastify' {
@@ -25,10 +28,19 @@ async function healthPlugin (app: FastifyInstance): Promise<void> {
       return 'down'
     }
   }
+  // Read once at start: it changes only when an operator reconfigures Redis, and /health stays one round trip per check.
+  const persistence = app.config.redis === undefined ? undefined : await redisPersistence(app.redis)
+  if (persistence === 'none') {
+    const lost = app.config.mode === 'full' ? 'the queue, retries and callback deadlines (job records stay in MongoDB)' : 'every job, its queue entry and its retries'
+    app.log.warn(`Redis keeps nothing on disk (no append-only file, no snapshots): a Redis restart loses ${lost}; run it with --appendonly yes`)
+  }
   app.decorate('health', async () => {
     const [store, queue] = await Promise.all([probe(() => app.backend.store.ping()), probe(() => app.backend.queue.ping())])
-    const checks = { store, queue, worker: app.worker.running ? 'up' as const : 'off' as const }
-    return { status: store === 'up' && queue === 'up' ? 'ok' : 'unavailable', mode: app.config.mode, checks }
+    const checks: Health['checks'] = { store, queue, worker: app.worker.running ? 'up' : 'off' }
+    // Only the API sheds load (plugins/load.ts); a standalone worker has no public routes to shed.
+    if (app.hasDecorator('isUnderPressure')) checks.load = app.isUnderPressure() ? 'down' : 'up'
+    const status = Object.values(checks).includes('down') ? 'unavailable' : 'ok'
+    return { status, mode: app.config.mode, checks, ...(persistence === undefined ? {} : { persistence }) }
   })
 }
 

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { isTerminal, type Job, type JobChange } from '../core/job.js'
 import { verify } from '../vendors/signature.js'
 import {
-  BadSignatureError, JobNotFoundError, MalformedWebhookError, NotFailedError, NotWaitingError,
+  BadSignatureError, ForbiddenKeyError, JobNotFoundError, JsonTooDeepError, MalformedWebhookError, NotFailedError, NotWaitingError,
   UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
-import { isTerminal, type Job, type JobChange } from '../core/job.js'
+import { clip } from './input/clip.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './input/json-depth.js'
+import { forbiddenKey } from './input/payload-keys.js'
 
 export interface JobView {
   request_id: string
@@ -39,7 +42,7 @@ export interface Jobs {
   submit (body: { vendor: string } & Record<string, unknown>): Promise<string>
   view (id: string): Promise<JobView>
   /** Checks, in order, the vendor (404) and the signature (401), then parses the raw body (400). */
-  openWebhook (vendor: string, rawBody: Buffer, signature: string | undefined): unknown
+  openWebhook (vendor: string, rawBody: Buffer | undefined, signature: string | undefined): unknown
   applyWebhook (vendor: string, body: WebhookBody): Promise<WebhookAck>
   /** Sends a failed job back to pending with a new attempt budget. */
   retry (id: string): Promise<JobView>
@@ -69,10 +72,17 @@ export function toView (job: Job): JobView {
 async function jobsPlugin (app: FastifyInstance): Promise<void> {
   const { backend, vendors } = app
   const { store, queue } = backend
+  const keyRules = { dollarPrefix: app.config.mode === 'full' }
+  /** Payloads and callbacks are stored: a key the store cannot hold is the client's error, not a 500 later. */
+  const checkKeys = (value: unknown): void => {
+    const bad = forbiddenKey(value, keyRules)
+    if (bad !== undefined) throw new ForbiddenKeyError(JSON.stringify(clip(bad.key)), bad.reason)
+  }
 
   app.decorate('jobs', {
     async submit ({ vendor, ...payload }) {
-      if (vendors.get(vendor) === undefined) throw new UnknownVendorError(vendor, vendors.names().join(', '))
+      if (vendors.get(vendor) === undefined) throw new UnknownVendorError(clip(vendor), vendors.names().join(', '))
+      checkKeys(payload)
       const now = Date.now()
       const id = randomUUID()
       await backend.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
@@ -90,11 +100,16 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       if (secret === undefined) throw new WebhookVendorNotFoundError(name)
       const check = verify(secret, rawBody, signature)
       if (!check.ok) throw new BadSignatureError(check.reason)
+      const text = rawBody?.toString('utf8') ?? ''
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new JsonTooDeepError(MAX_JSON_DEPTH)
+      let body: unknown
       try {
-        return JSON.parse(rawBody.toString('utf8'))
+        body = JSON.parse(text)
       } catch (err) {
         throw new MalformedWebhookError((err as Error).message)
       }
+      checkKeys(body)
+      return body
     },
 
     async retry (id) {

@@ -37,11 +37,11 @@ const CONNECT_TIMEOUT_MS = 5_000
 /** How long a start may wait for a ready client: past the connect timeout, so that ioredis' own error, which says more, comes first. */
 const READY_TIMEOUT_MS = CONNECT_TIMEOUT_MS + 1_000
 
-/** Whether a command failed because Redis cannot be reached now (as opposed to a bug or a bad reply). */
+/** Whether a command failed because Redis cannot take it now, unreachable or full (as opposed to a bug or a bad reply). */
 export function isRedisUnavailable (err: unknown): boolean {
   if (!(err instanceof Error)) return false
   return ['MaxRetriesPerRequestError', 'ClusterAllFailedError'].includes(err.name) ||
-    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Command timed out/.test(err.message) ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Command timed out|^OOM command not allowed/.test(err.message) ||
     /^CLUSTERDOWN|Cluster isn't ready|Failed to refresh slots cache|None of startup nodes is available/.test(err.message)
 }
 

@@ -4,6 +4,8 @@ import { HealthReply } from './schemas.js'
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
+    // Never shed: while the service sheds load, /health says so with `load: down`.
+    config: { pressureHandler: () => {} },
     schema: {
       tags: ['health'],
       summary: 'Whether the service can take jobs, and the state of each dependency',

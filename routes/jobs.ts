@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { describeIssues } from '../plugins/error-handler.js'
 import { errors, JobParams, JobReply, SubmitJobBody, SubmitJobReply } from './schemas.js'
 
 const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -17,10 +18,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     },
     // A missing vendor is answered with the list of vendors, like an unknown one.
-    schemaErrorFormatter: (issues, dataVar) => {
-      const message = issues.map((i) => `${dataVar}${i.instancePath} ${i.message ?? 'is invalid'}`).join(', ')
-      return new Error(`${message}; known vendors: ${app.vendors.names().join(', ')}`)
-    }
+    schemaErrorFormatter: (issues, dataVar) => new Error(`${describeIssues(issues, dataVar)}; known vendors: ${app.vendors.names().join(', ')}`)
   }, async (request, reply) => {
     const id = await app.jobs.submit(request.body)
     return reply.code(202).header('location', `/jobs/${id}`).send({ request_id: id })

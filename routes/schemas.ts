@@ -2,7 +2,7 @@ import { type TUnsafe, Type } from '@sinclair/typebox'
 import { JOB_STATUSES } from '../core/job.js'
 
 /** A plain `enum` of strings, which reads better in the spec and in generated clients than anyOf of consts. */
-const StringEnum = <T extends string>(values: readonly T[], options: { $id?: string } = {}): TUnsafe<T> =>
+const StringEnum = <T extends string>(values: readonly T[], options: { $id?: string, description?: string } = {}): TUnsafe<T> =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...options })
 
 /** The HTTP contract (v1): routes are registered from these schemas and openapi.yaml is generated from them. */
@@ -70,18 +70,21 @@ export const WebhookReply = Type.Object({
 export const HealthReply = Type.Object({
   status: StringEnum(['ok', 'unavailable'] as const),
   mode: Type.String({ description: 'embedded, redis or full' }),
-  checks: Type.Record(Type.String(), StringEnum(['up', 'down', 'off'] as const))
+  checks: Type.Record(Type.String(), StringEnum(['up', 'down', 'off'] as const)),
+  persistence: Type.Optional(StringEnum(['aof', 'rdb', 'none', 'unknown'] as const, {
+    description: "with Redis: what a Redis restart keeps, as found at start (aof: every write; rdb: the last snapshot; none: nothing; unknown: CONFIG is disabled)"
+  }))
 }, { $id: 'HealthReply' })
 
 /** Shared schemas, added once so that the spec names them under components. */
 export const sharedSchemas = [ErrorReply, JobStatus, SubmitJobReply, JobReply, WebhookBody, WebhookReply, HealthReply]
 
 export const errors = {
-  400: errorRef('bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor'),
-  401: errorRef('missing, wrong or stale signature'),
+  400: errorRef('bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold'),
+  401: errorRef('missing, wrong or stale signature, or no body'),
   404: errorRef('unknown job or vendor'),
   409: errorRef('the job cannot take this change'),
   413: errorRef('body over the size limit'),
   415: errorRef('content type is not application/json'),
-  503: errorRef('a dependency is down')
+  503: errorRef('a dependency is down or full, or the service sheds load; Retry-After says when to try again')
 }

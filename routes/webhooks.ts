@@ -25,9 +25,9 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         503: errors[503]
       }
     },
-    // Runs before schema validation: the body is still the raw Buffer the parser kept.
+    // Runs before schema validation: the body is still the raw Buffer the parser kept (undefined without a body).
     preValidation: async (request) => {
-      const raw = request.body as unknown as Buffer
+      const raw = request.body as unknown as Buffer | undefined
       request.body = app.jobs.openWebhook(request.params.vendor, raw, request.headers['x-signature']) as typeof request.body
     }
   }, async (request) => app.jobs.applyWebhook(request.params.vendor, request.body))

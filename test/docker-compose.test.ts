@@ -36,12 +36,34 @@ const command = composeCommand()
 const inCI = !['', '0', 'false'].includes(process.env.CI ?? '')
 if (command === undefined && !inCI) t.comment('docker-compose config -q skipped: neither docker-compose nor docker compose is installed')
 
+/** `docker-compose config -q` with the environment given (and no ASYNC_VENDOR_SECRET from the caller's). */
+function validate (env: Record<string, string>) {
+  const [bin = '', ...args] = command ?? []
+  const { ASYNC_VENDOR_SECRET: _ignored, ...inherited } = process.env
+  return spawnSync(bin, [...args, 'config', '-q'], { cwd: root, encoding: 'utf8', env: { ...inherited, ...env } })
+}
+
 // .ci/run installs docker-compose, so in CI its absence is a failure, not a skip.
-test('docker-compose accepts the file', { skip: command === undefined && !inCI && 'no docker-compose installed' }, async (t) => {
+const noCompose = command === undefined && !inCI && 'no docker-compose installed'
+
+test('docker-compose accepts the file', { skip: noCompose }, async (t) => {
   if (command === undefined) return t.fail('docker-compose is not installed, and CI must validate the compose file')
-  const [bin = '', ...args] = command
-  const run = spawnSync(bin, [...args, 'config', '-q'], { cwd: root, encoding: 'utf8' })
+  const run = validate({ ASYNC_VENDOR_SECRET: 'a-secret-of-our-own' })
   t.equal(run.status, 0, run.stderr)
+})
+
+test('docker-compose refuses to run the stack without ASYNC_VENDOR_SECRET, saying which variable to set', { skip: noCompose }, async (t) => {
+  if (command === undefined) return t.fail('docker-compose is not installed, and CI must validate the compose file')
+  const run = validate({})
+  t.not(run.status, 0)
+  t.match(run.stderr, /set ASYNC_VENDOR_SECRET to a webhook secret of your own/)
+})
+
+test('no service falls back to the public development secret: the api, the worker and both mocks require one', async (t) => {
+  t.notMatch(read('docker-compose.yml'), DEV_ASYNC_VENDOR_SECRET)
+  for (const name of ['api', 'worker', 'sync-vendor', 'async-vendor']) {
+    t.match(services[name]?.environment?.ASYNC_VENDOR_SECRET, /^\$\{ASYNC_VENDOR_SECRET:\?.+\}$/, name)
+  }
 })
 
 test('the stack has the seed\'s services on the seed\'s ports', async (t) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../app.js'
 import { type Config, loadConfig } from '../plugins/config.js'
-import { DEV_ASYNC_VENDOR_SECRET, mergeVendors, defaultVendors, type VendorEntry } from '../vendors/config.js'
+import { mergeVendors, defaultVendors, type VendorEntry } from '../vendors/config.js'
 import type { MockFaults } from '../vendors/mock/faults.js'
 import { buildMockAsyncVendor } from '../vendors/mock/async.js'
 import { buildMockSyncVendor } from '../vendors/mock/sync.js'
@@ -12,7 +12,8 @@ export interface TestContext {
   teardown (fn: () => unknown): void
 }
 
-export const SECRET = DEV_ASYNC_VENDOR_SECRET
+/** The webhook secret of the tests' async vendor: with the mock vendors out of process, the development value is refused. */
+export const SECRET = 'test-async-vendor-secret'
 
 export { freePort }
 
@@ -41,7 +42,7 @@ export async function startMocks (t: TestContext, faults: Partial<MockFaults> = 
 
 /** A configuration as the environment would give it, with vendor entries merged as VENDORS_FILE would. */
 export function testConfig (env: Record<string, string> = {}, vendors: Record<string, VendorEntry> = {}): Config {
-  const config = loadConfig({ MOCK_VENDORS: 'off', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '50', ...env })
+  const config = loadConfig({ MOCK_VENDORS: 'off', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '50', ASYNC_VENDOR_SECRET: SECRET, ...env })
   return { ...config, vendors: mergeVendors(defaultVendors(SECRET), vendors) }
 }
 
@@ -51,6 +52,15 @@ export async function buildTestApp (t: TestContext, config: Config = testConfig(
   t.teardown(() => app.close())
   await app.ready()
   return app
+}
+
+/** The app with its log lines kept as parsed objects, for tests of what the service logs. */
+export async function buildLoggedTestApp (t: TestContext, config: Config = testConfig()): Promise<{ app: FastifyInstance, logs: Array<Record<string, unknown>> }> {
+  const logs: Array<Record<string, unknown>> = []
+  const app = await buildApp(config, { logger: { level: 'info', stream: { write: (line: string) => logs.push(JSON.parse(line)) } } })
+  t.teardown(() => app.close())
+  await app.ready()
+  return { app, logs }
 }
 
 /** The app listening on its configured port, so that async vendors can call it back over real HTTP. */

@@ -127,8 +127,11 @@ function externalRedis (url: string): TestRedis {
   return { url, port: Number(new URL(url).port || 6379), stop: refuse, kill: refuse, start: refuse }
 }
 
-/** A throwaway redis-server on a free port and an empty directory, killed and removed at teardown; or TEST_REDIS_URL's. */
-export async function startRedis (t: Teardown, opts: { appendonly?: boolean } = {}): Promise<TestRedis> {
+/**
+ * A throwaway redis-server on a free port and an empty directory, killed and removed at teardown; or
+ * TEST_REDIS_URL's. `args` are more redis-server options, e.g. `['--save', '3600 1']`.
+ */
+export async function startRedis (t: Teardown, opts: { appendonly?: boolean, args?: string[] } = {}): Promise<TestRedis> {
   const url = external()
   if (url !== undefined) return externalRedis(url)
   const binary = onPath('redis-server')
@@ -139,7 +142,7 @@ export async function startRedis (t: Teardown, opts: { appendonly?: boolean } = 
     await server?.kill()
     rmSync(dir, { recursive: true, force: true })
   })
-  server = await startOnFreePort(freePort, (port) => redisProcess(binary, port, dir, ['--appendonly', opts.appendonly ? 'yes' : 'no']))
+  server = await startOnFreePort(freePort, (port) => redisProcess(binary, port, dir, ['--appendonly', opts.appendonly ? 'yes' : 'no', ...opts.args ?? []]))
   const { port, start, stop, kill } = server
   return { url: `redis://127.0.0.1:${port}`, port, start, stop, kill }
 }

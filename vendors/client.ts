@@ -1,4 +1,4 @@
-import { Pool } from 'undici'
+import { errors, Pool } from 'undici'
 import type { VendorConfig } from './config.js'
 import { UnrecoverableVendorError, VendorError } from './errors.js'
 import { parseRetryAfter } from './retry-after.js'
@@ -27,7 +27,9 @@ export function createVendorClient (vendor: VendorConfig): VendorClient {
   const pool = new Pool(url.origin, {
     connections: vendor.concurrency,
     headersTimeout: vendor.timeoutMs,
-    bodyTimeout: vendor.timeoutMs
+    bodyTimeout: vendor.timeoutMs,
+    // Counted on the wire: past the limit undici stops reading and drops the connection.
+    maxResponseSize: vendor.maxResponseBytes
   })
   const fail = (what: string, text?: string): string =>
     `${vendor.name} ${what}${text === undefined ? '' : `: ${snippet(text)}`}`
@@ -48,9 +50,18 @@ export function createVendorClient (vendor: VendorConfig): VendorClient {
         })
         status = res.statusCode
         headers = res.headers
+        // A declared length over the limit fails at once, without waiting for the body.
+        if (Number(headers['content-length']) > vendor.maxResponseBytes) {
+          res.body.destroy()
+          throw new errors.ResponseExceededMaxSizeError()
+        }
         text = await res.body.text()
       } catch (err) {
         if (signal?.aborted) throw err
+        // The same question gets the same oversize answer: retrying would only pay for it again.
+        if (err instanceof errors.ResponseExceededMaxSizeError) {
+          throw new UnrecoverableVendorError(fail(`answered more than its maxResponseBytes (${vendor.maxResponseBytes} bytes)`))
+        }
         throw new VendorError(fail(`call failed (${describe(err)})`))
       }
       if (status === 429 || status >= 500) {

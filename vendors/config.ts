@@ -24,6 +24,7 @@ export const VendorEntry = Type.Object({
   concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'calls in flight from all workers together' })),
   maxRetryAfterMs: Type.Optional(Type.Integer({ minimum: 0, description: 'the longest pause a Retry-After may impose on the vendor' })),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxResponseBytes: Type.Optional(Type.Integer({ minimum: 1 })),
   retry: Type.Optional(Type.Object({
     attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     baseDelayMs: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -56,6 +57,8 @@ export interface VendorConfig {
   concurrency: number
   maxRetryAfterMs: number
   timeoutMs: number
+  /** A longer answer fails the attempt without retry: it is not read further, let alone stored. */
+  maxResponseBytes: number
   retry: { attempts: number, baseDelayMs: number, maxDelayMs: number }
   breaker: BreakerPolicy
   /** No job waits on an open breaker longer than this from its submission. */
@@ -66,7 +69,7 @@ export interface VendorConfig {
 
 export type Vendors = ReadonlyMap<string, VendorConfig>
 
-/** Development value, documented in the README; production deployments set ASYNC_VENDOR_SECRET. */
+/** Development value, public in this repository: loadConfig accepts it only while the mock vendors run in process. */
 export const DEV_ASYNC_VENDOR_SECRET = 'dev-async-vendor-secret'
 
 const COMMON = {
@@ -74,6 +77,7 @@ const COMMON = {
   concurrency: 50,
   maxRetryAfterMs: 10 * 60_000,
   timeoutMs: 10_000,
+  maxResponseBytes: 1024 * 1024,
   retry: { attempts: 5, baseDelayMs: 200, maxDelayMs: 30_000 },
   breaker: { minCalls: 20, failureRatio: 0.5, windowMs: 10_000, halfOpenAfterMs: 5_000, probes: 1 },
   maxWaitMs: 15 * 60_000,

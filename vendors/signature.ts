@@ -16,12 +16,14 @@ export type SignatureCheck = { ok: true } | { ok: false, reason: string }
 
 export function verify (
   secret: string,
-  rawBody: string | Buffer,
+  rawBody: string | Buffer | undefined,
   header: string | undefined,
   nowS = Math.floor(Date.now() / 1000),
   toleranceS = DEFAULT_TOLERANCE_S
 ): SignatureCheck {
   if (header === undefined || header === '') return { ok: false, reason: 'missing X-Signature header' }
+  // A request without a body has nothing a vendor would sign (and the HMAC cannot digest undefined).
+  if (rawBody === undefined || rawBody.length === 0) return { ok: false, reason: 'missing or empty body' }
   const parts = new Map<string, string[]>()
   for (const item of header.split(',')) {
     const at = item.indexOf('=')

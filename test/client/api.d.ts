@@ -45,7 +45,7 @@ export interface paths {
                         "application/json": components["schemas"]["SubmitJobReply"];
                     };
                 };
-                /** @description bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor */
+                /** @description bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -72,7 +72,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
-                /** @description a dependency is down */
+                /** @description a dependency is down or full, or the service sheds load; Retry-After says when to try again */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -118,7 +118,7 @@ export interface paths {
                         "application/json": components["schemas"]["JobReply"];
                     };
                 };
-                /** @description bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor */
+                /** @description bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -136,7 +136,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
-                /** @description a dependency is down */
+                /** @description a dependency is down or full, or the service sheds load; Retry-After says when to try again */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -186,7 +186,7 @@ export interface paths {
                         "application/json": components["schemas"]["JobReply"];
                     };
                 };
-                /** @description bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor */
+                /** @description bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -213,7 +213,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
-                /** @description a dependency is down */
+                /** @description a dependency is down or full, or the service sheds load; Retry-After says when to try again */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -268,7 +268,7 @@ export interface paths {
                         "application/json": components["schemas"]["WebhookReply"];
                     };
                 };
-                /** @description bad input: malformed JSON, a body that is not an object, a bad id, an unknown vendor */
+                /** @description bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -277,7 +277,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
-                /** @description missing, wrong or stale signature */
+                /** @description missing, wrong or stale signature, or no body */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -322,7 +322,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
-                /** @description a dependency is down */
+                /** @description a dependency is down or full, or the service sheds load; Retry-After says when to try again */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -460,6 +460,11 @@ export interface components {
             checks: {
                 [key: string]: "up" | "down" | "off";
             };
+            /**
+             * @description with Redis: what a Redis restart keeps, as found at start (aof: every write; rdb: the last snapshot; none: nothing; unknown: CONFIG is disabled)
+             * @enum {string}
+             */
+            persistence?: "aof" | "rdb" | "none" | "unknown";
         };
     };
     responses: never;

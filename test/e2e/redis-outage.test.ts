@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { request } from 'undici'
-import { waitFor } from '../helper.js'
+import { SECRET, waitFor } from '../helper.js'
 import { skipWithoutRedis } from '../redis-server.js'
 import { allEnded, postMany, startStack } from './stack.js'
 
@@ -78,7 +78,7 @@ for (const [what, entry] of [['the API', 'server.ts'], ['a worker', 'workers/wor
     ] as const) {
       const run = spawnSync(process.execPath, ['--import', 'tsx', entry], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', REDIS_URL: url, PORT: '0', WORKER_PORT: '0' },
+        env: { PATH: process.env.PATH ?? '', REDIS_URL: url, PORT: '0', WORKER_PORT: '0', ASYNC_VENDOR_SECRET: SECRET },
         encoding: 'utf8',
         timeout: 20_000
       })

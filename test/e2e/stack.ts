@@ -5,7 +5,7 @@ import { Agent, request } from 'undici'
 import { redisKeys } from '../../core/backends/redis/keys.js'
 import { JOB_STATUSES } from '../../core/job.js'
 import { startRedis, type TestRedis } from '../redis-server.js'
-import { freePort, type TestContext, waitFor } from '../helper.js'
+import { freePort, SECRET, type TestContext, waitFor } from '../helper.js'
 import type { VendorEntry } from '../../vendors/config.js'
 import { healthy, type Started, startProcess } from './processes.js'
 
@@ -57,9 +57,9 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
     asyncVendor: { url: asyncVendor, ...vendors?.asyncVendor }
   }))
   const base = `http://127.0.0.1:${port}`
-  const env = { REDIS_URL: redis.url, VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ...opts.env }
+  const env = { REDIS_URL: redis.url, VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.env }
 
-  const mocks = startProcess(t, 'vendors/mock/server.ts', { SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ...opts.mockEnv })
+  const mocks = startProcess(t, 'vendors/mock/server.ts', { SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.mockEnv })
   const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' })
   await healthy(api, base)
   await waitFor(async () => (await fetch(`${syncVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')

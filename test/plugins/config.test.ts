@@ -1,7 +1,13 @@
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { getHeapStatistics } from 'node:v8'
 import { test } from 'tap'
 import { ConfigError, loadConfig } from '../../plugins/config.js'
-import { VendorsFileError } from '../../vendors/config.js'
+import { DEV_ASYNC_VENDOR_SECRET, VendorsFileError } from '../../vendors/config.js'
+
+/** What any deployment without the in-process mocks must give. */
+const OWN_SECRET = { ASYNC_VENDOR_SECRET: 'a-secret-of-our-own' }
 
 /** A VENDORS_FILE in the test's own directory, removed when the test ends. */
 function vendorsFile (t: { testdir (files: Record<string, string>): string }, content: unknown): string {
@@ -45,7 +51,7 @@ test('dispatch settings: leases apart from vendor timeouts, a margin, a grace fo
 })
 
 test('MONGO_URL with REDIS_URL selects full mode, and without it is refused', async (t) => {
-  t.match(loadConfig({ REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs' }), { mode: 'full', mongo: { url: 'mongodb://127.0.0.1:27017/jobs' } })
+  t.match(loadConfig({ REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs', ...OWN_SECRET }), { mode: 'full', mongo: { url: 'mongodb://127.0.0.1:27017/jobs' } })
   t.throws(() => loadConfig({ MONGO_URL: 'mongodb://127.0.0.1:27017/jobs' }), { message: /MONGO_URL needs REDIS_URL/ })
 })
 
@@ -67,5 +73,45 @@ test('a VENDORS_FILE that is unreadable, malformed or incomplete stops the start
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'async', url: 'http://x' } }) }), { message: /needs "webhookSecret"/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'sync', url: 'http://x', colour: 'red' } }) }), { message: /acme/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { syncVendor: { rateLimit: { perSecond: 0 } } }) }), { message: /perSecond/ })
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { syncVendor: { maxResponseBytes: 0 } }) }), { message: /maxResponseBytes/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, [1, 2]) }), VendorsFileError)
+})
+
+test('the development webhook secret is used only while the mock vendors run in process', async (t) => {
+  t.equal(loadConfig({}).vendors.get('asyncVendor')?.webhookSecret, DEV_ASYNC_VENDOR_SECRET)
+  const refused = /^invalid environment: asyncVendor's webhook secret is the public development value; set ASYNC_VENDOR_SECRET/
+  for (const env of [{ MOCK_VENDORS: 'off' }, { REDIS_URL: 'redis://x' }, { MOCK_VENDORS: 'off', ASYNC_VENDOR_SECRET: DEV_ASYNC_VENDOR_SECRET }]) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message: refused }, JSON.stringify(env))
+  }
+  t.equal(loadConfig({ REDIS_URL: 'redis://x', ...OWN_SECRET }).vendors.get('asyncVendor')?.webhookSecret, 'a-secret-of-our-own')
+})
+
+test("a VENDORS_FILE secret counts as the vendor's own, unless it is the development value", async (t) => {
+  const own = vendorsFile(t, { asyncVendor: { webhookSecret: 's3cret-value' } })
+  t.equal(loadConfig({ MOCK_VENDORS: 'off', VENDORS_FILE: own }).vendors.get('asyncVendor')?.webhookSecret, 's3cret-value')
+  const dev = vendorsFile(t, { acme: { mode: 'async', url: 'http://x', webhookSecret: DEV_ASYNC_VENDOR_SECRET } })
+  t.throws(() => loadConfig({ VENDORS_FILE: dev, ...OWN_SECRET, MOCK_VENDORS: 'off' }), { message: /acme's webhook secret is the public development value/ })
+})
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+for (const entry of ['server.ts', 'workers/worker.ts']) {
+  test(`${entry} refuses to start without a webhook secret of its own, in one line`, async (t) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', entry], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: 'redis://127.0.0.1:1', PORT: '0', WORKER_PORT: '0' },
+      encoding: 'utf8',
+      timeout: 20_000
+    })
+    t.equal(run.status, 1)
+    t.match(run.stderr, /^cannot start.*: invalid environment: asyncVendor's webhook secret is the public development value; set ASYNC_VENDOR_SECRET .*\n$/)
+    t.notMatch(run.stderr, /\n\s+at /, 'no stack trace')
+  })
+}
+
+test('load shedding thresholds come from the environment, with defaults below the crash', async (t) => {
+  const { load } = loadConfig({})
+  t.equal(load.maxEventLoopDelayMs, 1000)
+  t.equal(load.maxHeapUsedBytes, Math.floor(getHeapStatistics().heap_size_limit * 0.9))
+  t.same(loadConfig({ MAX_EVENT_LOOP_DELAY_MS: '250', MAX_HEAP_USED_BYTES: '0' }).load, { maxEventLoopDelayMs: 250, maxHeapUsedBytes: 0 })
+  t.throws(() => loadConfig({ MAX_HEAP_USED_BYTES: 'lots' }), { message: /MAX_HEAP_USED_BYTES/ })
 })

@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto'
-import { test } from 'tap'
+import tap, { test } from 'tap'
 import { BODY_LIMIT } from '../../app.js'
-import { buildTestApp, queuedIds, testConfig } from '../helper.js'
+import { buildTestApp, queuedIds, testConfig, type TestContext } from '../helper.js'
+import { redisFor, skipWithoutRedis } from '../redis-server.js'
 
 const idle = () => testConfig({ WORKER: 'off' })
+const skipRedis = skipWithoutRedis(tap)
+
+/** Redis mode on a throwaway server, and the keys this app has written there. */
+async function redisApp (t: TestContext) {
+  const { url, prefix } = await redisFor(t)
+  const app = await buildTestApp(t, testConfig({ WORKER: 'off', REDIS_URL: url, REDIS_PREFIX: prefix }))
+  return { app, keys: async () => (await app.redis.keys(`${prefix}:*`)).sort() }
+}
 const json = { 'content-type': 'application/json' }
 
 test('a job is accepted with 202, a request_id and a Location, and reads back as pending', async (t) => {
@@ -80,11 +89,11 @@ test('/health reports each dependency and 503 when the store is down', async (t)
   const app = await buildTestApp(t, testConfig())
   const ok = await app.inject({ method: 'GET', url: '/health' })
   t.equal(ok.statusCode, 200)
-  t.same(ok.json(), { status: 'ok', mode: 'embedded', checks: { store: 'up', queue: 'up', worker: 'up' } })
+  t.same(ok.json(), { status: 'ok', mode: 'embedded', checks: { store: 'up', queue: 'up', worker: 'up', load: 'up' } })
   app.backend.store.ping = async () => { throw new Error('gone') }
   const down = await app.inject({ method: 'GET', url: '/health' })
   t.equal(down.statusCode, 503)
-  t.same(down.json(), { status: 'unavailable', mode: 'embedded', checks: { store: 'down', queue: 'up', worker: 'up' } })
+  t.same(down.json(), { status: 'unavailable', mode: 'embedded', checks: { store: 'down', queue: 'up', worker: 'up', load: 'up' } })
 })
 
 test('POST /jobs/{id}/retry sends a failed job back to pending with a new attempt budget, and queues it', async (t) => {
@@ -108,4 +117,47 @@ test('POST /jobs/{id}/retry for an unknown job is 404 and for a bad id 400', asy
   const app = await buildTestApp(t, idle())
   t.equal((await app.inject({ method: 'POST', url: `/jobs/${randomUUID()}/retry` })).statusCode, 404)
   t.equal((await app.inject({ method: 'POST', url: '/jobs/nope/retry' })).statusCode, 400)
+})
+
+test('an unknown vendor name of 900 KB is a 400 that repeats at most 200 characters of it', async (t) => {
+  const app = await buildTestApp(t, idle())
+  const res = await app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'x'.repeat(900_000) } })
+  t.equal(res.statusCode, 400)
+  t.match(res.json(), { code: 'VFS_ERR_UNKNOWN_VENDOR', message: /^unknown vendor "x{200}…"; known vendors: syncVendor, asyncVendor$/ })
+  t.ok(res.body.length < 400, `a short answer (${res.body.length} bytes)`)
+})
+
+test('a payload key with a NUL byte is a 400 naming it, and nothing is stored', async (t) => {
+  const app = await buildTestApp(t, idle())
+  const res = await app.inject({ method: 'POST', url: '/jobs', headers: json, payload: '{"vendor":"syncVendor","user":{"na\\u0000me":"x"}}' })
+  t.equal(res.statusCode, 400)
+  t.same(res.json(), {
+    statusCode: 400,
+    code: 'VFS_ERR_FORBIDDEN_KEY',
+    error: 'Bad Request',
+    message: 'key "na\\u0000me" is not allowed: it contains a NUL byte, which the job store cannot hold'
+  })
+  t.same(await queuedIds(app), [], 'nothing was queued')
+})
+
+test('a payload key starting with $ is a 400 in full mode and kept as sent otherwise', async (t) => {
+  const payload = { vendor: 'syncVendor', filter: { $gt: 5 } }
+  const embedded = await buildTestApp(t, idle())
+  const kept = await embedded.inject({ method: 'POST', url: '/jobs', payload })
+  t.equal(kept.statusCode, 202)
+  t.same((await embedded.backend.store.get(kept.json().request_id))?.payload, { filter: { $gt: 5 } })
+  // MongoDB cannot run here: the rule follows the configuration's mode, over the memory backends.
+  const full = await buildTestApp(t, { ...idle(), mode: 'full' })
+  const refused = await full.inject({ method: 'POST', url: '/jobs', payload })
+  t.equal(refused.statusCode, 400)
+  t.match(refused.json(), { code: 'VFS_ERR_FORBIDDEN_KEY', message: 'key "$gt" is not allowed: it starts with "$", which MongoDB reserves for operators' })
+})
+
+test('in redis mode too a NUL key is a 400, and nothing reaches Redis', { skip: skipRedis }, async (t) => {
+  const { app, keys } = await redisApp(t)
+  const before = await keys()
+  const res = await app.inject({ method: 'POST', url: '/jobs', headers: json, payload: '{"vendor":"syncVendor","\\u0000":1}' })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'VFS_ERR_FORBIDDEN_KEY')
+  t.same(await keys(), before)
 })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { test } from 'tap'
 import { sign } from '../../vendors/signature.js'
-import { buildTestApp, SECRET, testConfig, type TestContext } from '../helper.js'
+import { buildLoggedTestApp, buildTestApp, SECRET, testConfig, type TestContext } from '../helper.js'
 
 const OTHER_SECRET = 'other-vendor-secret'
 
@@ -145,4 +145,37 @@ test('a webhook that is not JSON at all is a 415', async (t) => {
   const { app } = await setup(t)
   const res = await app.inject({ method: 'POST', url: '/vendor-webhook/asyncVendor', headers: { 'content-type': 'text/plain' }, payload: 'hi' })
   t.equal(res.statusCode, 415)
+})
+
+test('a signed webhook with no body or an empty one is a 401, never a 500, and logs no error', async (t) => {
+  const { app, logs } = await buildLoggedTestApp(t, testConfig({ WORKER: 'off' }))
+  const signature = sign(SECRET, '')
+  const requests = {
+    'no body, no content type': { headers: { 'x-signature': signature } },
+    'an empty JSON body': { headers: { 'x-signature': signature, 'content-type': 'application/json' }, payload: '' }
+  }
+  for (const [what, request] of Object.entries(requests)) {
+    const res = await app.inject({ method: 'POST', url: '/vendor-webhook/asyncVendor', ...request })
+    t.equal(res.statusCode, 401, what)
+    t.match(res.json(), { code: 'VFS_ERR_BAD_SIGNATURE', message: 'webhook rejected: missing or empty body' }, what)
+  }
+  t.same(logs.filter((l) => Number(l.level) >= 50), [], 'no error line')
+})
+
+test('a signed webhook whose result has a key the store cannot hold is a 400 and the job keeps waiting', async (t) => {
+  const { app, waitingJob, webhook } = await setup(t)
+  const id = await waitingJob()
+  const res = await webhook(`{"request_id":"${id}","result":{"a\\u0000":1}}`)
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'VFS_ERR_FORBIDDEN_KEY')
+  t.equal((await app.backend.store.get(id))?.status, 'processing')
+})
+
+test('a signed webhook nested deeper than 64 levels is a 400 and the job keeps waiting', async (t) => {
+  const { app, waitingJob, webhook } = await setup(t)
+  const id = await waitingJob()
+  const res = await webhook(`{"request_id":"${id}","result":${'['.repeat(5_000)}${']'.repeat(5_000)}}`)
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'VFS_ERR_JSON_TOO_DEEP')
+  t.equal((await app.backend.store.get(id))?.status, 'processing')
 })

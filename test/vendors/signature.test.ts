@@ -34,3 +34,9 @@ test('any of several v1 values may match, so that secrets can be rotated', async
   const good = sign(secret, body, 1000).split(',')[1]
   t.same(verify(secret, body, `t=1000,v1=${'0'.repeat(64)},${good}`, 1000), { ok: true })
 })
+
+test('a missing or empty body is rejected without throwing, whatever the header says', async (t) => {
+  for (const raw of [undefined, '', Buffer.alloc(0)]) {
+    t.same(verify(secret, raw, sign(secret, '', 1000), 1000), { ok: false, reason: 'missing or empty body' }, String(raw))
+  }
+})

@@ -1,6 +1,5 @@
 /** `npm run vendors`: the two mock vendors as their own process, as docker-compose runs them. */
 import closeWithGrace from 'close-with-grace'
-import { DEV_ASYNC_VENDOR_SECRET } from '../config.js'
 import { buildMockAsyncVendor } from './async.js'
 import { faultsFromEnv } from './faults.js'
 import { buildMockSyncVendor } from './sync.js'
@@ -10,8 +9,9 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 function settingsFromEnv (env: NodeJS.ProcessEnv) {
   const level = env.LOG_LEVEL || 'info'
   if (!LEVELS.includes(level)) throw new Error(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${level}"`)
-  const secret = env.ASYNC_VENDOR_SECRET || DEV_ASYNC_VENDOR_SECRET
-  if (secret.length < 8) throw new Error('ASYNC_VENDOR_SECRET must be at least 8 characters')
+  // Out of process the API refuses the public development secret, so the mock must sign with the API's own.
+  const secret = env.ASYNC_VENDOR_SECRET ?? ''
+  if (secret.length < 8) throw new Error('ASYNC_VENDOR_SECRET must be set, to the API\'s webhook secret (at least 8 characters)')
   return {
     host: env.HOST || '0.0.0.0',
     syncPort: port(env, 'SYNC_VENDOR_PORT', 3001),
