@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import { RETRY_AFTER_S, UnavailableError } from './errors.js'
-import { clip } from './input/clip.js'
+import { clip } from '../core/input/clip.js'
 import { isRedisUnavailable } from './redis.js'
 
 /** Schema issues as one line; clipped, since an instance path can carry a client's own keys. */

@@ -8,9 +8,9 @@ import {
   BadSignatureError, ForbiddenKeyError, JobNotFoundError, JsonTooDeepError, MalformedWebhookError, NotFailedError, NotWaitingError,
   UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
-import { clip } from './input/clip.js'
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './input/json-depth.js'
-import { forbiddenKey } from './input/payload-keys.js'
+import { clip } from '../core/input/clip.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/input/json-depth.js'
+import { forbiddenKey } from '../core/input/payload-keys.js'
 
 export interface JobView {
   request_id: string

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { JsonTooDeepError } from './errors.js'
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './input/json-depth.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/input/json-depth.js'
 
 /**
  * JSON bodies for every route: Fastify's parser, once a flat scan has refused nesting deeper than

@@ -128,9 +128,14 @@ export async function countByStatus (redis: Redis, vendors: string[] = ['syncVen
 
 /** Waits until `n` jobs have ended, then reads every job's status through the API. */
 export async function allEnded (stack: Stack, redis: Redis, ids: string[], timeoutMs: number, vendors?: string[]): Promise<string[]> {
+  let counts: Record<string, number> = {}
   await waitFor(async () => {
-    const counts = await countByStatus(redis, vendors)
+    counts = await countByStatus(redis, vendors)
     return (counts.complete ?? 0) + (counts.failed ?? 0) >= ids.length ? true : undefined
-  }, timeoutMs, `${ids.length} jobs to end`)
+  }, timeoutMs, `${ids.length} jobs to end`).catch(async (err: Error) => {
+    const statuses = await stack.statuses(ids)
+    const stuck = ids.filter((_, i) => statuses[i] !== 'complete' && statuses[i] !== 'failed')
+    throw new Error(`${err.message}; listed ${JSON.stringify(counts)}, ${stuck.length} not ended: ${stuck.slice(0, 3).join(', ')}`)
+  })
   return stack.statuses(ids)
 }

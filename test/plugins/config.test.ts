@@ -36,10 +36,10 @@ test('a bad value is one clear error naming the variable', async (t) => {
 })
 
 test('REDIS_URL selects redis mode without mock vendors in process; REDIS_CLUSTER says it names a cluster node', async (t) => {
-  const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })
+  const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', ...OWN_SECRET })
   t.match(config, { mode: 'redis', mockVendors: 'off', redis: { url: 'redis://127.0.0.1:6379', cluster: false, prefix: 'vfs', jobTtlMs: 30 * 24 * 3600 * 1000 } })
   t.equal(loadConfig({ REDIS_URL: 'redis://x', MOCK_VENDORS: 'in-process' }).mockVendors, 'in-process')
-  t.equal(loadConfig({ REDIS_URL: 'redis://x', REDIS_CLUSTER: 'true' }).redis?.cluster, true)
+  t.equal(loadConfig({ REDIS_URL: 'redis://x', REDIS_CLUSTER: 'true', ...OWN_SECRET }).redis?.cluster, true)
   t.throws(() => loadConfig({ REDIS_CLUSTER: 'true' }), { message: /REDIS_CLUSTER=true needs REDIS_URL/ })
 })
 

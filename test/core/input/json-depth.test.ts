@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../../plugins/input/json-depth.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../../core/input/json-depth.js'
 
 const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`
 

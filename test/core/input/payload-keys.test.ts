@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { forbiddenKey } from '../../../plugins/input/payload-keys.js'
+import { forbiddenKey } from '../../../core/input/payload-keys.js'
 
 const anyMode = { dollarPrefix: false }
 const fullMode = { dollarPrefix: true }
