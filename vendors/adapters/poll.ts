@@ -13,7 +13,7 @@ export type PollOutcome =
 /** The next poll of a job the vendor accepted; `call.vendorRef` is its id there. GET unless poll.request says otherwise. */
 export async function buildPollRequest (vendor: CompiledVendor, call: CallInput): Promise<OutgoingRequest> {
   const poll = pollOf(vendor)
-  return mapRequest(vendor, poll.request, call, await vendor.auth.credentials(), { field: 'poll.request', method: 'GET', idempotencyKey: false })
+  return mapRequest(vendor, poll.request, call, await vendor.auth.credentials(), { method: 'GET', idempotencyKey: false })
 }
 
 /**

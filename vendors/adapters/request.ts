@@ -51,13 +51,11 @@ export async function buildRequest (vendor: CompiledVendor, call: CallInput): Pr
       body: JSON.stringify({ request_id: call.requestId, payload: call.payload, callback_url: call.callbackUrl })
     }
   }
-  const field = call.type === undefined || vendor.types.size === 0 ? 'request' : `types.${call.type}.request`
-  return mapRequest(vendor, request, call, credentials, { field, method: 'POST', idempotencyKey: true })
+  return mapRequest(vendor, request, call, credentials, { method: 'POST', idempotencyKey: true })
 }
 
+/** Errors name the field each expression came from, so only the defaults differ between calls and polls. */
 export interface MapOptions {
-  /** Where the mapping sits in the entry, for error messages (fields of a type say so). */
-  field: string
   method: string
   /** Adds `Idempotency-Key: <request_id>` unless the mapping names that header itself. */
   idempotencyKey: boolean
@@ -99,8 +97,12 @@ export async function mapRequest (
       query.append(name, String(item))
     }
   }
-  // Credentials go last, so that no mapping can replace them.
-  for (const [name, value] of Object.entries(credentials.query)) query.set(name, value)
+  // Credentials go last, so that no mapping can replace them, nor shadow them from the path's own query.
+  const pathQuery = new URLSearchParams(path.includes('?') ? path.slice(path.indexOf('?')) : '')
+  for (const [name, value] of Object.entries(credentials.query)) {
+    if (pathQuery.has(name)) throw new MappingError(vendor.name, spec.path?.field ?? 'url', `sets the query parameter ${name}, which auth sets`)
+    query.set(name, value)
+  }
 
   const headers: Record<string, string> = {}
   const named = new Set<string>()

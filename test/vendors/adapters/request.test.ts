@@ -83,6 +83,13 @@ test('a mapping may replace the Idempotency-Key or leave it out, but never the c
     request: { headers: { Authorization: "'Bearer forged'" }, query: { key: "'forged'" } }
   }, { T: 'the-real-token' })
   t.equal((await auth.arrived()).headers.authorization, 'Bearer the-real-token')
+  const query = await vendorAt(t, {
+    auth: { type: 'query', name: 'key', value: { env: 'K' } },
+    request: { query: { key: "'forged'" } }
+  }, { K: 'the-real-key' })
+  t.equal((await query.arrived()).url, '/base?fixed=1&key=the-real-key')
+  const shadow = compileVendor('v', { mode: 'sync', url: 'http://127.0.0.1:9', auth: { type: 'query', name: 'key', value: { env: 'K' } }, request: { path: "'/x?key=forged'" } }, { env: { K: 'k' } })
+  await t.rejects(buildRequest(shadow, JOB), { message: 'vendor "v": request.path: sets the query parameter key, which auth sets' })
 })
 
 test('a path that would leave the configured origin is refused, and the origin never changes', async (t) => {
