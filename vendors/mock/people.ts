@@ -29,7 +29,7 @@ export function buildMockPeopleVendor (opts: MockPeopleOptions): FastifyInstance
   return app
 }
 
-export function findPerson (email: string) {
+function findPerson (email: string) {
   const [name = '', domain = ''] = email.toLowerCase().split('@')
   if (name.startsWith('nobody')) return undefined
   return {
