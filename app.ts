@@ -18,6 +18,7 @@ import healthRoutes from './routes/health.js'
 import jobsRoutes from './routes/jobs.js'
 import { sharedSchemas } from './routes/schemas.js'
 import webhookRoutes from './routes/webhooks.js'
+import webhooksPlugin from './plugins/webhooks.js'
 
 export const BODY_LIMIT = 1024 * 1024
 
@@ -49,11 +50,12 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
 
   await app.register(errorHandlerPlugin)
   await app.register(jsonBodyPlugin)
-  await app.register(docsPlugin)
   await registerInfrastructure(app, config)
+  await app.register(docsPlugin)
   if (config.mockVendors === 'in-process') await app.register(mockVendorsPlugin)
   await app.register(loadPlugin)
   await app.register(jobsPlugin)
+  await app.register(webhooksPlugin)
   await app.register(jobsRoutes)
   await app.register(webhookRoutes)
   await app.register(healthRoutes)

@@ -1,3 +1,4 @@
+import type { TokenCache } from '../vendors/adapters/token-cache.js'
 import type { Job } from './job.js'
 import type { DispatchQueue } from './dispatch/queue.js'
 import type { JobStore } from './store.js'
@@ -6,6 +7,8 @@ import type { JobStore } from './store.js'
 export interface Backend {
   readonly store: JobStore
   readonly queue: DispatchQueue
+  /** Where vendors' OAuth2 tokens are kept: one token for every process the backend serves. */
+  readonly tokens: TokenCache
   /** Records a new job and queues it; the caller acknowledges the job only once both are done. */
   submit (job: Job): Promise<void>
   /** Sends a failed job back to pending with a fresh run (attempts 0) and queues it; null when it was not failed. */

@@ -65,6 +65,8 @@ export interface Settlement {
   deadLetter?: string
   /** The job's status afterwards, for the vendor's listing index. */
   status?: JobStatus
+  /** The vendor's own id for the job, for its callbacks to find the job by, until then. */
+  ref?: { vendorRef: string, until: number }
 }
 
 export interface QueuedJob {
@@ -89,6 +91,8 @@ export interface DispatchQueue {
   /** Callback deadlines that passed, each leased to this caller for `leaseMs` so that one sweeper handles it. */
   dueDeadlines (vendor: string, now: number, max: number, leaseMs: number): Promise<string[]>
   clearDeadlines (vendor: string, ids: string[]): Promise<void>
+  /** The job a vendor's own id names, as settled with `ref`. */
+  jobOfRef (vendor: string, vendorRef: string): Promise<string | undefined>
   /** Calls `listener` when a vendor that had nothing to grant may have something now. */
   onWake (listener: (vendor: string) => void): () => void
   ping (): Promise<void>

@@ -21,8 +21,10 @@ export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors:
         // A deadline that moved (the job was called again) is not yet due: the new one stands.
         if (job?.status === 'processing' && job.waiting !== undefined && (job.deadline ?? 0) <= now) {
           const waited = job.deadline === undefined ? '' : ` (deadline ${new Date(job.deadline).toISOString()})`
-          const error = `callback timed out: ${job.vendor} did not call back in time${waited}`
-          const change = { status: 'failed' as const, error, deadline: null, waiting: null, nextAttemptAt: null }
+          const error = job.waiting === 'poll'
+            ? `poll timed out: ${job.vendor} did not finish the job in time${waited}`
+            : `callback timed out: ${job.vendor} did not call back in time${waited}`
+          const change = { status: 'failed' as const, error, deadline: null, waiting: null, nextAttemptAt: null, holder: null }
           if (await store.transition(id, 'processing', change) !== null) {
             failed++
             ended.push({ id, status: 'failed', createdAt: job.createdAt })

@@ -76,7 +76,7 @@ export function checkStatus (
     throw new TokenRejectedError(`${vendor.name} answered 401 to its OAuth2 token; the next call fetches a new one`)
   }
   if (retryOn.has(answer.status)) {
-    throw new VendorError(`${vendor.name} answered ${answer.status}: ${quote(vendor, answer.body)}`, parseRetryAfter(answer.headers['retry-after']))
+    throw new VendorError(`${vendor.name} answered ${answer.status}: ${quote(vendor, answer.body)}`, parseRetryAfter(answer.headers['retry-after']), answer.status)
   }
   // Redacted before any mapping sees it: a vendor echoing our credentials cannot get them into a job.
   const { body, json } = parseBody(vendor.redact(answer.body))

@@ -20,7 +20,7 @@ const STANDARD_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'
 export function createVerifier (signature: WebhookSignature, secret: string): Verifier {
   const check = checker(signature, secret)
   return (rawBody, headers) => {
-    if (rawBody === undefined || rawBody.length === 0) return { ok: false, reason: 'empty body' }
+    if (rawBody === undefined || rawBody.length === 0) return { ok: false, reason: 'missing or empty body' }
     try {
       return check(rawBody, headers)
     } catch {

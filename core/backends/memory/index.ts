@@ -1,5 +1,6 @@
 import type { Backend } from '../../backend.js'
 import { replayJob } from '../../backend.js'
+import { createMemoryTokenCache } from '../../../vendors/adapters/token-cache.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
 import { createMemoryQueue } from './queue.js'
 import { createMemoryStore } from './store.js'
@@ -11,6 +12,7 @@ export function createMemoryBackend (settings: DispatchSettings): Backend {
   return {
     store,
     queue,
+    tokens: createMemoryTokenCache(),
     async submit (job) {
       await store.create(job)
       await queue.enqueue(job.vendor, [{ id: job.id, createdAt: job.createdAt }])

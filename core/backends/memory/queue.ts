@@ -148,6 +148,8 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         if (s.next !== undefined) state.schedule(d.jobId, s.next.kind, s.next.at, d.createdAt)
         if (s.deadline !== undefined) state.deadlines.set(d.jobId, s.deadline)
         if (s.status !== undefined) state.index.set(d.jobId, s.status)
+        if (s.status === 'complete' || s.status === 'failed') state.deadlines.delete(d.jobId)
+        if (s.ref !== undefined) state.refs.set(s.ref.vendorRef, d.jobId)
       }
       wake(vendor, state)
     },
@@ -172,6 +174,9 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     async clearDeadlines (vendor, ids) {
       const state = stateOf(vendor)
       for (const id of ids) state.deadlines.delete(id)
+    },
+    async jobOfRef (vendor, vendorRef) {
+      return stateOf(vendor).refs.get(vendorRef)
     },
     onWake (listener) {
       wakes.on('wake', listener)

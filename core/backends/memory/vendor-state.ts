@@ -27,6 +27,8 @@ export interface VendorState {
   deadlines: Map<string, number>
   index: Map<string, JobStatus>
   deadLetters: Array<{ jobId: string, reason: string, deliveries: number }>
+  /** The vendor's own ids for jobs, for its callbacks. */
+  refs: Map<string, string>
   nextId (): string
   schedule (jobId: string, kind: Entry['kind'], at: number, createdAt: number): void
   unschedule (jobId: string, kind: Entry['kind']): void
@@ -46,6 +48,7 @@ export function createVendorState (): VendorState {
     deadlines: new Map(),
     index: new Map(),
     deadLetters: [],
+    refs: new Map(),
     nextId: () => `${Date.now()}-${seq++}`,
     schedule (jobId, kind, at, createdAt) {
       state.unschedule(jobId, kind)

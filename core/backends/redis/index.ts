@@ -5,6 +5,7 @@ import type { RedisClient } from './client.js'
 import { redisKeys } from './keys.js'
 import { createRedisQueue } from './queue.js'
 import { createRedisStore } from './store.js'
+import { createRedisTokenCache } from './token-cache.js'
 
 export interface RedisBackendOptions extends DispatchSettings {
   prefix: string
@@ -31,6 +32,7 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   return {
     store,
     queue,
+    tokens: createRedisTokenCache(redis, keys),
     async submit (job) {
       const entry = [{ id: job.id, createdAt: job.createdAt }]
       // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).

@@ -90,7 +90,8 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
   const settlementArgs = (s: Settlement): Array<string | number> => {
     const d = s.delivery
     return [d.entry, d.deliveries, d.jobId, d.createdAt, s.outcome ?? '', d.probe ? '1' : '0', s.pauseUntil ?? '',
-      s.next?.at ?? '', s.next?.kind === 'poll' ? 'p' : 'c', s.deadline ?? '', s.deadLetter ?? '', s.status ?? '']
+      s.next?.at ?? '', s.next?.kind === 'poll' ? 'p' : 'c', s.deadline ?? '', s.deadLetter ?? '', s.status ?? '',
+      s.ref?.vendorRef ?? '', s.ref?.until ?? '']
   }
 
   return {
@@ -122,6 +123,9 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     dueDeadlines: (vendor, now, max, leaseMs) => redis.vfsLeaseDue(keys.vendor(vendor).deadlines, now, max, leaseMs),
     async clearDeadlines (vendor, ids) {
       if (ids.length > 0) await redis.zrem(keys.vendor(vendor).deadlines, ...ids)
+    },
+    async jobOfRef (vendor, vendorRef) {
+      return await redis.get(keys.vendor(vendor).ref(vendorRef)) ?? undefined
     },
     onWake (listener) {
       listeners.add(listener)
