@@ -1,6 +1,8 @@
 import type { Job, JobChange } from '../job.js'
 import type { Log } from '../log.js'
 import type { JobStore } from '../store.js'
+import type { CallOutcome } from '../../vendors/adapters/answer.js'
+import type { PollOutcome } from '../../vendors/adapters/poll.js'
 import type { VendorCall } from '../../vendors/client.js'
 import { UnrecoverableVendorError, VendorError } from '../../vendors/errors.js'
 import type { AttemptVendor } from './attempt.js'
@@ -46,7 +48,7 @@ function input (run: ClaimedRun): VendorCall {
 export async function callVendor (run: ClaimedRun): Promise<Settlement> {
   const { job, vendor, log } = run
   const { config } = vendor
-  let outcome
+  let outcome: CallOutcome
   try {
     outcome = await vendor.client.call(input(run))
   } catch (err) {
@@ -78,7 +80,7 @@ const ref = (vendorRef: string | undefined, deadline: number): Partial<Next> =>
 export async function pollVendor (run: ClaimedRun): Promise<Settlement> {
   const { job, vendor } = run
   const interval = vendor.config.poll?.intervalMs ?? 1000
-  let outcome
+  let outcome: PollOutcome
   try {
     outcome = await vendor.client.poll(input(run))
   } catch (err) {
