@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { request } from 'undici'
 import { waitFor } from '../helper.js'
@@ -9,12 +8,6 @@ import { allEnded, postMany, type Stack, startStack } from './stack.js'
 const skip = skipWithoutRedis(t, { stoppable: true })
 const FAST = { perSecond: 5000, burst: 1000 }
 const VENDORS = ['syncVendor', 'asyncVendor', 'slowVendor']
-
-const client = (t: { teardown (fn: () => unknown): void }, url: string): Redis => {
-  const redis = new Redis(url)
-  t.teardown(() => redis.disconnect())
-  return redis
-}
 
 async function setFaults (url: string, faults: Record<string, number>): Promise<void> {
   const res = await request(`${url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) })
@@ -59,7 +52,7 @@ test('a 1/s vendor with a backlog of minutes and three workers: each job called 
   const stack = await startStack(t, {
     vendors: ({ sync }) => ({ slowVendor: { mode: 'sync', url: sync, rateLimit: { perSecond: 1, burst: 1 } } })
   })
-  const redis = client(t, stack.redis.url)
+  const redis = stack.connect()
   await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
   const ids = await postMany(stack, JOBS, (i) => ({ vendor: 'slowVendor', userId: i }))
   const statuses = await allEnded(stack, redis, ids, 150_000, VENDORS)
@@ -77,7 +70,7 @@ test('after a 429 with Retry-After no call reaches the vendor from any worker un
     vendors: { syncVendor: { rateLimit: FAST, concurrency: 1, retry: { attempts: 10, baseDelayMs: 10, maxDelayMs: 50 } } },
     mockEnv: { MOCK_429_RATE: '1', MOCK_RETRY_AFTER_S: '2' }
   })
-  const redis = client(t, stack.redis.url)
+  const redis = stack.connect()
   await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
   const ids = await postMany(stack, 10, (i) => ({ vendor: 'syncVendor', userId: i }))
   await waitFor(async () => (await stack.vendorStats(stack.syncVendor)).received >= 3 || undefined, 15_000, 'three throttled calls')
@@ -93,13 +86,48 @@ test('after a 429 with Retry-After no call reaches the vendor from any worker un
   t.same(await Promise.all(ids.map(async (id) => (await job(stack, id)).status)), ids.map(() => 'complete'))
 })
 
+async function windowStats (url: string, windowMs: number): Promise<{ maxInWindow: number, maxOpen: number, open: number, received: number }> {
+  return (await request(`${url}/admin/stats?window_ms=${windowMs}`)).body.json() as never
+}
+
+test('three workers together never hold more calls open at the vendor than its concurrency', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: FAST, concurrency: 4 } },
+    mockEnv: { MOCK_LATENCY_MS: '400' }
+  })
+  const redis = stack.connect()
+  await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
+  const ids = await postMany(stack, 40, (i) => ({ vendor: 'syncVendor', userId: i }))
+  t.same(await allEnded(stack, redis, ids, 30_000), ids.map(() => 'complete'))
+  const vendor = await windowStats(stack.syncVendor, 1000)
+  t.equal(vendor.maxOpen, 4, `at most 4 calls open at once at the vendor (saw ${vendor.maxOpen}), and the 4 were used`)
+  t.equal(vendor.open, 0)
+  t.ok(stack.workers.filter((w) => w.kept.length > 0).length >= 2, 'the slots were shared by the workers')
+})
+
+test('a quota over a window of seconds holds in every sliding window at the vendor', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: FAST, quotas: [{ limit: 5, window: '3s' }] } }
+  })
+  const redis = stack.connect()
+  await Promise.all([stack.startWorker(), stack.startWorker()])
+  const started = Date.now()
+  const ids = await postMany(stack, 20, (i) => ({ vendor: 'syncVendor', userId: i }))
+  t.same(await allEnded(stack, redis, ids, 40_000), ids.map(() => 'complete'))
+  const elapsed = Date.now() - started
+  const vendor = await windowStats(stack.syncVendor, 3000)
+  t.equal(vendor.received, 20)
+  t.ok(vendor.maxInWindow <= 5, `the busiest 3-second window at the vendor held ${vendor.maxInWindow} calls (quota 5)`)
+  t.ok(elapsed >= 9000, `20 calls at 5 per 3 s took ${elapsed} ms`)
+})
+
 test('a call longer than the lease is never given to a second worker', { skip }, async (t) => {
   const stack = await startStack(t, {
     vendors: { syncVendor: { rateLimit: FAST, timeoutMs: 10_000 } },
     env: { LEASE_MS: '1000' },
     mockEnv: { MOCK_LATENCY_MS: '3000' }
   })
-  const redis = client(t, stack.redis.url)
+  const redis = stack.connect()
   await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
   const ids = await postMany(stack, 10, (i) => ({ vendor: 'syncVendor', userId: i }))
   const statuses = await allEnded(stack, redis, ids, 30_000)
@@ -115,7 +143,7 @@ test('SIGTERM to one of three workers mid-run: it exits within its grace, every 
     env: { SHUTDOWN_GRACE_MS: '3000' },
     mockEnv: { MOCK_LATENCY_MS: '200' }
   })
-  const redis = client(t, stack.redis.url)
+  const redis = stack.connect()
   const [doomed] = await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
   if (doomed === undefined) return
   const ids = await postMany(stack, JOBS, (i) => ({ vendor: 'syncVendor', userId: i }))
