@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis'
 import type { RedisClient } from '../../core/backends/redis/client.js'
 import { Agent, request } from 'undici'
 import { redisKeys } from '../../core/backends/redis/keys.js'
+import { DIALECT_PORTS } from '../../vendors/mock/dialects.js'
 import { JOB_STATUSES } from '../../core/job.js'
 import { startRedisCluster } from '../redis-cluster.js'
 import { startRedis, type TestRedis } from '../redis-server.js'
@@ -68,7 +69,10 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   const base = `http://127.0.0.1:${port}`
   const env = { REDIS_URL: redis.url, REDIS_CLUSTER: String(opts.cluster === true), VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.env }
 
-  const mocks = startProcess(t, 'vendors/mock/server.ts', { SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.mockEnv })
+  // The other dialects' mocks take any free port: several stacks run at once.
+  const dialects = Object.fromEntries(Object.values(DIALECT_PORTS).map(({ env: name }) => [name, '0']))
+  const mocks = startProcess(t, 'vendors/mock/server.ts', {
+    ...dialects, SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.mockEnv })
   const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' })
   await healthy(api, base)
   await waitFor(async () => (await fetch(`${syncVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')
