@@ -31,6 +31,8 @@ interface Lane {
   /** When to ask this vendor again; Infinity: when one of its calls here ends. */
   readyAt: number
   lastReclaim: number
+  /** Wake-ups received: one that came while a take was on its way makes its "nothing now" stale. */
+  wakes: number
 }
 
 /**
@@ -40,7 +42,7 @@ interface Lane {
  */
 export function startDispatcher (opts: DispatcherOptions): Dispatcher {
   const { queue, log, leaseMs } = opts
-  const lanes = opts.vendors.map((limits): Lane => ({ limits, active: new Map(), readyAt: 0, lastReclaim: 0 }))
+  const lanes = opts.vendors.map((limits): Lane => ({ limits, active: new Map(), readyAt: 0, lastReclaim: 0, wakes: 0 }))
   const byName = new Map(lanes.map((lane) => [lane.limits.name, lane]))
   const settler = createSettler(queue, log)
   const tasks = new Set<Promise<void>>()
@@ -55,7 +57,9 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
   }
   const offWake = queue.onWake((vendor) => {
     const lane = byName.get(vendor)
-    if (lane !== undefined && lane.readyAt > 0) {
+    if (lane === undefined) return
+    lane.wakes++
+    if (lane.readyAt > 0) {
       lane.readyAt = 0
       poke()
     }
@@ -65,6 +69,7 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     const abort = new AbortController()
     lane.active.set(delivery.holder, { delivery, abort })
     inFlight++
+    // The call holds its place here until its settlement is sent, which is when its fleet-wide slot frees.
     const task = opts.run(delivery, abort.signal)
       .then((settlement) => settler.add(lane.limits, settlement))
       .catch((err: unknown) => {
@@ -89,9 +94,10 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     }
     const reclaim = now - lane.lastReclaim >= leaseMs / 4
     if (reclaim) lane.lastReclaim = now
+    const wakes = lane.wakes
     const take = await queue.take(lane.limits, room, { reclaim })
     for (const delivery of take.deliveries) start(lane, delivery)
-    if (take.blocked === undefined) lane.readyAt = 0
+    if (take.blocked === undefined || lane.wakes !== wakes) lane.readyAt = 0
     else if (take.blocked === 'empty' || take.blocked === 'concurrency') lane.readyAt = Math.min(take.wakeAt ?? Number.POSITIVE_INFINITY, now + IDLE_POLL_MS)
     else lane.readyAt = take.wakeAt ?? now + IDLE_POLL_MS
     return take.deliveries.length > 0
