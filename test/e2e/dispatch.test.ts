@@ -159,6 +159,27 @@ test('SIGTERM to one of three workers mid-run: it exits within its grace, every 
   t.same([vendor.distinctRequests, vendor.maxCallsPerRequest], [JOBS, 1], 'each job called once')
 })
 
+test('SIGTERM with calls longer than the grace: the worker aborts them at the grace, hands their jobs back, and another worker completes them', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: FAST, timeoutMs: 10_000 } },
+    env: { SHUTDOWN_GRACE_MS: '500' },
+    mockEnv: { MOCK_LATENCY_MS: '2000' }
+  })
+  const redis = stack.connect()
+  const doomed = await stack.startWorker()
+  const ids = await postMany(stack, 5, (i) => ({ vendor: 'syncVendor', userId: i }))
+  await waitFor(async () => (await stack.vendorStats(stack.syncVendor)).received === 5 || undefined, 10_000, 'all five calls on the wire')
+  const stopping = Date.now()
+  t.equal(await doomed.stop('SIGTERM'), 0, 'a clean exit')
+  const stoppedIn = Date.now() - stopping
+  t.ok(stoppedIn < 2000, `exited ${stoppedIn} ms after SIGTERM, before its 2-second calls could end`)
+  await stack.startWorker()
+  t.same(await allEnded(stack, redis, ids, 20_000), ids.map(() => 'complete'), 'handed back and completed by the other worker')
+  const vendor = await stack.vendorStats(stack.syncVendor)
+  t.same([vendor.distinctRequests, vendor.maxCallsPerRequest], [5, 2], 'each job called once more: the aborted call, then the one that completed it')
+  for (const id of ids) t.match(await job(stack, id), { status: 'complete', attempts: 2 })
+})
+
 test('a job\'s status never moves backwards through retries, a 429 pause and an open breaker', { skip }, async (t) => {
   const stack = await startStack(t, {
     vendors: {
