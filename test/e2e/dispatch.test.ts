@@ -19,16 +19,6 @@ async function job (stack: Stack, id: string): Promise<{ status: string, attempt
   return (await request(`${stack.base}/jobs/${id}`)).body.json() as never
 }
 
-/** The most arrivals in any window (t - windowMs, t], the way the mock vendors count. */
-function busiest (times: number[], windowMs: number): number {
-  let max = 0
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while ((times[i] ?? 0) <= (times[j] ?? 0) - windowMs) i++
-    max = Math.max(max, j - i + 1)
-  }
-  return max
-}
-
 test("a deep backlog on a slow vendor does not delay another vendor's jobs", { skip }, async (t) => {
   const stack = await startStack(t, {
     vendors: ({ sync }) => ({ slowVendor: { mode: 'sync', url: sync, rateLimit: { perSecond: 1, burst: 1 } }, syncVendor: { rateLimit: FAST } })
