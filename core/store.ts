@@ -1,5 +1,10 @@
 import type { Claimant, ClaimRefusal, Job, JobChange, JobStatus } from './job.js'
 
+/** The store holds as many jobs as it may and can let none go: the caller should retry later. */
+export class StoreFullError extends Error {
+  override name = 'StoreFullError'
+}
+
 export type Claim = { ok: true, job: Job } | { ok: false, reason: ClaimRefusal }
 
 /** The job store every backend implements; the contract suite in test/core/store holds them to it. */

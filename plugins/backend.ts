@@ -22,9 +22,9 @@ declare module 'fastify' {
  * behind a Redis cache, with the same Redis queues.
  */
 async function backendPlugin (app: FastifyInstance): Promise<void> {
-  const { redis, mongo, dispatch, vendors } = app.config
+  const { redis, mongo, dispatch, vendors, embeddedMaxJobs } = app.config
   if (redis === undefined) {
-    app.decorate('backend', createMemoryBackend(dispatch))
+    app.decorate('backend', createMemoryBackend(dispatch, { maxJobs: embeddedMaxJobs }))
     app.log.warn('embedded mode: jobs are kept in memory only and are lost when this process stops')
     app.addHook('onClose', async () => app.backend.close())
     return

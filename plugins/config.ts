@@ -27,7 +27,8 @@ const Env = Type.Object({
   MAX_DELIVERIES: Type.Integer({ minimum: 1, default: 5 }),
   JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
-  MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0 }))
+  MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0 })),
+  EMBEDDED_MAX_JOBS: Type.Integer({ minimum: 1, default: 100_000 })
 })
 
 /** Redis mode's settings; absent in embedded mode. */
@@ -70,6 +71,8 @@ export interface Config {
   vendors: Vendors
   /** Past either threshold the API sheds requests with a 503; 0 turns a check off. */
   load: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number }
+  /** Embedded mode's bound on kept jobs: finished ones are evicted past it, and new ones refused when none has finished. */
+  embeddedMaxJobs: number
 }
 
 declare module 'fastify' {
@@ -131,7 +134,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
       // Shedding a little before V8's heap limit beats the crash at it.
       maxHeapUsedBytes: raw.MAX_HEAP_USED_BYTES ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9)
-    }
+    },
+    embeddedMaxJobs: raw.EMBEDDED_MAX_JOBS
   }
 }
 

@@ -3,10 +3,11 @@ import { isDeepStrictEqual } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { isTerminal, type Job, type JobChange } from '../core/job.js'
+import { StoreFullError } from '../core/store.js'
 import { verify } from '../vendors/signature.js'
 import {
   BadSignatureError, ForbiddenKeyError, JobNotFoundError, JsonTooDeepError, MalformedWebhookError, NotFailedError, NotWaitingError,
-  UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
+  StoreFullHttpError, UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
 import { clip } from '../core/input/clip.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/input/json-depth.js'
@@ -85,7 +86,12 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       checkKeys(payload)
       const now = Date.now()
       const id = randomUUID()
-      await backend.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
+      try {
+        await backend.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
+      } catch (err) {
+        if (err instanceof StoreFullError) throw new StoreFullHttpError(err.message)
+        throw err
+      }
       return id
     },
 

@@ -115,3 +115,9 @@ test('load shedding thresholds come from the environment, with defaults below th
   t.same(loadConfig({ MAX_EVENT_LOOP_DELAY_MS: '250', MAX_HEAP_USED_BYTES: '0' }).load, { maxEventLoopDelayMs: 250, maxHeapUsedBytes: 0 })
   t.throws(() => loadConfig({ MAX_HEAP_USED_BYTES: 'lots' }), { message: /MAX_HEAP_USED_BYTES/ })
 })
+
+test('embedded mode keeps at most EMBEDDED_MAX_JOBS jobs, 100,000 unless set', async (t) => {
+  t.equal(loadConfig({}).embeddedMaxJobs, 100_000)
+  t.equal(loadConfig({ EMBEDDED_MAX_JOBS: '500' }).embeddedMaxJobs, 500)
+  t.throws(() => loadConfig({ EMBEDDED_MAX_JOBS: '0' }), { message: /EMBEDDED_MAX_JOBS/ })
+})

@@ -4,10 +4,10 @@ import type { DispatchSettings } from '../../dispatch/queue.js'
 import { createMemoryQueue } from './queue.js'
 import { createMemoryStore } from './store.js'
 
-/** Embedded mode: jobs, queues and limits in this process only. */
-export function createMemoryBackend (settings: DispatchSettings): Backend {
-  const store = createMemoryStore()
+/** Embedded mode: jobs, queues and limits in this process only, at most `maxJobs` jobs. */
+export function createMemoryBackend (settings: DispatchSettings, opts: { maxJobs: number }): Backend {
   const queue = createMemoryQueue(settings)
+  const store = createMemoryStore({ maxJobs: opts.maxJobs, onEvict: (job) => queue.forget(job.vendor, job.id) })
   return {
     store,
     queue,
