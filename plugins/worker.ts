@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { runDelivery } from '../core/dispatch/attempt.js'
+import { failCrashed } from '../core/dispatch/crash.js'
 import { type Dispatcher, startDispatcher } from '../core/dispatch/dispatcher.js'
 import { startSweeper, type Sweeper } from '../core/dispatch/sweeper.js'
 
@@ -34,13 +35,17 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
     const { backend, vendors, config } = app
     const log = app.log.child({ component: 'worker' })
     const limits = [...config.vendors.values()]
+    const deps = { store: backend.store, vendor: vendors.runtime, log, maxDeliveries: config.dispatch.maxDeliveries }
     dispatcher = startDispatcher({
       queue: backend.queue,
       vendors: limits,
       leaseMs: config.dispatch.leaseMs,
       maxInFlight: config.dispatch.maxInFlight,
       log,
-      run: (delivery, signal) => runDelivery({ store: backend.store, vendor: vendors.runtime, log, maxDeliveries: config.dispatch.maxDeliveries }, delivery, signal)
+      // Embedded mode is the whole fleet in one process: a delivery that threw is ended here, not left to its lease.
+      run: config.mode === 'embedded'
+        ? (delivery, signal) => runDelivery(deps, delivery, signal).catch((err: unknown) => failCrashed(backend.store, log, delivery, err))
+        : (delivery, signal) => runDelivery(deps, delivery, signal)
     })
     sweeper = startSweeper(backend.store, backend.queue, limits.map((v) => v.name), config.sweepIntervalMs, log)
   })
