@@ -1,11 +1,14 @@
 import type { Job } from './job.js'
 import type { DispatchQueue } from './dispatch/queue.js'
+import type { IdempotencyKeys } from './idempotency.js'
 import type { JobStore } from './store.js'
 
 /** A mode's storage, built in one place: the job store and the per-vendor dispatch queues beside it. */
 export interface Backend {
   readonly store: JobStore
   readonly queue: DispatchQueue
+  /** Clients' Idempotency-Keys of POST /jobs: in Redis whenever there is one (full mode too), else in memory. */
+  readonly idempotency: IdempotencyKeys
   /** Records a new job and queues it; the caller acknowledges the job only once both are done. */
   submit (job: Job): Promise<void>
   /** Sends a failed job back to pending with a fresh run (attempts 0) and queues it; null when it was not failed. */

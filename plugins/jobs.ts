@@ -4,10 +4,11 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { isTerminal, type Job, type JobChange } from '../core/job.js'
 import { StoreFullError } from '../core/store.js'
+import { bodyHash, IdempotencyInProgressError, IdempotencyMismatchError, submitOnce } from '../core/idempotency.js'
 import { verify } from '../vendors/signature.js'
 import {
-  BadSignatureError, ForbiddenKeyError, JobNotFoundError, JsonTooDeepError, MalformedWebhookError, NotFailedError, NotWaitingError,
-  StoreFullHttpError, UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
+  BadSignatureError, ForbiddenKeyError, IdempotencyInProgressHttpError, IdempotencyMismatchHttpError, JobNotFoundError, JsonTooDeepError,
+  MalformedWebhookError, NotFailedError, NotWaitingError, StoreFullHttpError, UnknownVendorError, WebhookVendorNotFoundError, WrongVendorError
 } from './errors.js'
 import { clip } from '../core/input/clip.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/input/json-depth.js'
@@ -40,7 +41,8 @@ export interface WebhookAck {
 
 /** What the routes call: submitting, reading and completing jobs. No HTTP here, only the rules. */
 export interface Jobs {
-  submit (body: { vendor: string } & Record<string, unknown>): Promise<string>
+  /** The job's id, and whether this request created it (false: an earlier one with the same Idempotency-Key did). */
+  submit (body: { vendor: string } & Record<string, unknown>, idempotencyKey?: string): Promise<{ id: string, created: boolean }>
   view (id: string): Promise<JobView>
   /** Checks, in order, the vendor (404) and the signature (401), then parses the raw body (400). */
   openWebhook (vendor: string, rawBody: Buffer | undefined, signature: string | undefined): unknown
@@ -81,18 +83,25 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
   }
 
   app.decorate('jobs', {
-    async submit ({ vendor, ...payload }) {
+    async submit (body, idempotencyKey) {
+      const { vendor, ...payload } = body
       if (vendors.get(vendor) === undefined) throw new UnknownVendorError(clip(vendor), vendors.names().join(', '))
       checkKeys(payload)
-      const now = Date.now()
-      const id = randomUUID()
+      const newJob = (id: string): Job => {
+        const now = Date.now()
+        return { id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now }
+      }
       try {
-        await backend.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
+        if (idempotencyKey !== undefined) return await submitOnce({ keys: backend.idempotency, backend }, idempotencyKey, bodyHash(body), newJob)
+        const job = newJob(randomUUID())
+        await backend.submit(job)
+        return { id: job.id, created: true }
       } catch (err) {
         if (err instanceof StoreFullError) throw new StoreFullHttpError(err.message)
+        if (err instanceof IdempotencyMismatchError) throw new IdempotencyMismatchHttpError(err.message)
+        if (err instanceof IdempotencyInProgressError) throw new IdempotencyInProgressHttpError(err.message)
         throw err
       }
-      return id
     },
 
     async view (id) {

@@ -1,6 +1,7 @@
 import type { Backend } from '../../backend.js'
 import { replayJob } from '../../backend.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
+import { createMemoryIdempotencyKeys } from './idempotency.js'
 import { createMemoryQueue } from './queue.js'
 import { createMemoryStore } from './store.js'
 
@@ -11,6 +12,8 @@ export function createMemoryBackend (settings: DispatchSettings, opts: { maxJobs
   return {
     store,
     queue,
+    // A key beyond the jobs kept could only name an evicted job.
+    idempotency: createMemoryIdempotencyKeys(opts.maxJobs),
     async submit (job) {
       await store.create(job)
       await queue.enqueue(job.vendor, [{ id: job.id, createdAt: job.createdAt }])

@@ -2,6 +2,7 @@ import { type Backend, replayJob } from '../../backend.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
 import type { JobStore } from '../../store.js'
 import type { RedisClient } from './client.js'
+import { createRedisIdempotencyKeys } from './idempotency.js'
 import { redisKeys } from './keys.js'
 import { createRedisQueue } from './queue.js'
 import { createRedisStore } from './store.js'
@@ -31,6 +32,7 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   return {
     store,
     queue,
+    idempotency: createRedisIdempotencyKeys(redis, keys),
     async submit (job) {
       const entry = [{ id: job.id, createdAt: job.createdAt }]
       // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Cluster } from 'ioredis'
 import t from 'tap'
+import { createRedisIdempotencyKeys } from '../../../../core/backends/redis/idempotency.js'
 import { redisKeys } from '../../../../core/backends/redis/keys.js'
 import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
 import { createRedisStore } from '../../../../core/backends/redis/store.js'
@@ -8,6 +9,7 @@ import { createRedisClient } from '../../../../plugins/redis.js'
 import { clusterFor, skipWithoutRedisCluster } from '../../../redis-cluster.js'
 import type { Teardown } from '../../../redis-server.js'
 import { type Clock, queueContract } from '../../dispatch/queue-contract.js'
+import { idempotencyContract } from '../../idempotency-contract.js'
 import { storeContract } from '../../store-contract.js'
 
 /** The same contracts as on one Redis, on a real three-master Redis Cluster: every script touches one slot. */
@@ -44,3 +46,9 @@ if (skip === false) {
     return createRedisStore(shared, redisKeys(prefix))
   })
 }
+
+idempotencyContract('redis cluster idempotency keys', skip, async (t) => {
+  const { url, prefix } = await clusterFor(t)
+  shared ??= await connect(t, url)
+  return createRedisIdempotencyKeys(shared, redisKeys(prefix))
+})
