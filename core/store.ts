@@ -23,3 +23,18 @@ export interface JobStore {
   transition (id: string, from: JobStatus, change: JobChange): Promise<Job | null>
   ping (): Promise<void>
 }
+
+/** Where a listing of waiting jobs goes on from: the last job of the previous page. */
+export interface WaitingCursor {
+  updatedAt: number
+  id: string
+}
+
+/** A store that is the source of truth beside the queue (full mode's MongoDB) lists what may have lost its queue entry. */
+export interface WaitingJobs {
+  /**
+   * Up to `limit` jobs of `vendor` that are pending or processing and last changed before `before`, in
+   * the order of (updatedAt, id), starting after `after`: the reconciler's candidates.
+   */
+  waiting (vendor: string, before: number, limit: number, after?: WaitingCursor): Promise<Job[]>
+}

@@ -1,5 +1,5 @@
 import { applyChange, claimChange, isTerminal, type Job, type JobChange, type JobStatus } from '../../job.js'
-import { type JobStore, StoreFullError } from '../../store.js'
+import { type JobStore, StoreFullError, type WaitingJobs } from '../../store.js'
 
 export interface MemoryStoreOptions {
   /** The most jobs kept; past it, finished jobs are evicted, the one that ended longest ago first. */
@@ -10,7 +10,7 @@ export interface MemoryStoreOptions {
 }
 
 /** Embedded mode's store: a Map, so jobs live only as long as the process, and only so many of them. */
-export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore {
+export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore & WaitingJobs {
   const { maxJobs = Number.POSITIVE_INFINITY, onEvict, now = Date.now } = opts
   const jobs = new Map<string, Job>()
   /** Ids of complete and failed jobs in the order they ended: the eviction order. */
@@ -61,6 +61,14 @@ export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore {
       const job = jobs.get(id)
       if (job === undefined || job.status !== from) return null
       return change(job, c)
+    },
+    async waiting (vendor, before, limit, after) {
+      const later = (job: Job): boolean => after === undefined || job.updatedAt > after.updatedAt || (job.updatedAt === after.updatedAt && job.id > after.id)
+      return [...jobs.values()]
+        .filter((job) => job.vendor === vendor && !isTerminal(job.status) && job.updatedAt < before && later(job))
+        .sort((a, b) => a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : 1))
+        .slice(0, limit)
+        .map((job) => structuredClone(job))
     },
     async ping () {}
   }

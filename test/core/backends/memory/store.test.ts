@@ -3,6 +3,7 @@ import { test } from 'tap'
 import { createMemoryStore } from '../../../../core/backends/memory/store.js'
 import type { Job } from '../../../../core/job.js'
 import { storeContract } from '../../store-contract.js'
+import { waitingContract } from '../../waiting-contract.js'
 
 storeContract('memory store', async () => createMemoryStore())
 
@@ -46,3 +47,5 @@ test('a replayed job is no longer evictable, and becomes so again once it ends',
   await store.create(newJob())
   t.equal(await store.get(failed.id), null)
 })
+
+waitingContract('memory store', async () => createMemoryStore())
