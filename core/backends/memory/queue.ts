@@ -184,6 +184,21 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       const state = stateOf(vendor)
       for (const id of ids) state.deadlines.delete(id)
     },
+    async watchDeadlines (vendor, jobs) {
+      const state = stateOf(vendor)
+      for (const { id, at } of jobs) state.deadlines.set(id, at)
+    },
+    async coverage (vendor, jobs) {
+      const state = stateOf(vendor)
+      const queued = new Set([...state.ready, ...[...state.pending.values()].map((held) => held.entry)].map((entry) => entry.jobId))
+      const delayed = new Set(state.delayed.map((d) => d.key))
+      return jobs.map(({ id }) => ({
+        entry: queued.has(id),
+        retry: delayed.has(`call|${id}`),
+        poll: delayed.has(`poll|${id}`),
+        deadline: state.deadlines.has(id)
+      }))
+    },
     forget (vendor, id) {
       const state = stateOf(vendor)
       state.index.delete(id)
