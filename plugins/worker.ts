@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { runDelivery } from '../core/dispatch/attempt.js'
 import { failCrashed } from '../core/dispatch/crash.js'
 import { type Dispatcher, startDispatcher } from '../core/dispatch/dispatcher.js'
+import { type RunningReconciler, startReconciler } from '../core/dispatch/reconciler.js'
 import { startSweeper, type Sweeper } from '../core/dispatch/sweeper.js'
 
 export interface Worker {
@@ -17,14 +18,19 @@ declare module 'fastify' {
   }
 }
 
+/** Jobs per vendor a reconcile pass looks at: each batch reads the vendor's whole queue once. */
+const RECONCILE_BATCH = 500
+
 /**
- * The dispatcher and the deadline sweeper, started once the app is ready. On close they stop before any
- * client closes: no more work is taken, calls on the wire get SHUTDOWN_GRACE_MS to finish, and what is
- * still running then is aborted and handed back for another worker to take at once.
+ * The dispatcher and the deadline sweeper (and in full mode the reconciler), started once the app is
+ * ready. On close they stop before any client closes: no more work is taken, calls on the wire get
+ * SHUTDOWN_GRACE_MS to finish, and what is still running then is aborted and handed back for another
+ * worker to take at once.
  */
 async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): Promise<void> {
   let dispatcher: Dispatcher | undefined
   let sweeper: Sweeper | undefined
+  let reconciler: RunningReconciler | undefined
   app.decorate('worker', {
     get running () { return dispatcher !== undefined },
     get inFlight () { return dispatcher?.inFlight ?? 0 }
@@ -48,10 +54,23 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
         : (delivery, signal) => runDelivery(deps, delivery, signal)
     })
     sweeper = startSweeper(backend.store, backend.queue, limits.map((v) => v.name), config.sweepIntervalMs, log)
+    // Where the jobs live apart from their queue (full mode), what a lost Redis or a crash left uncovered is queued again.
+    if (backend.waiting !== undefined) {
+      reconciler = startReconciler({
+        store: backend.store,
+        waiting: backend.waiting,
+        queue: backend.queue,
+        vendors: limits.map((v) => v.name),
+        ...config.reconcile,
+        batch: RECONCILE_BATCH,
+        lease: (ms) => backend.lease('reconciler', ms),
+        log
+      })
+    }
   })
   // preClose runs before any plugin's onClose, so the worker stops while the store and pools still work.
   app.addHook('preClose', async () => {
-    await Promise.all([dispatcher?.stop(app.config.dispatch.shutdownGraceMs), sweeper?.stop()])
+    await Promise.all([dispatcher?.stop(app.config.dispatch.shutdownGraceMs), sweeper?.stop(), reconciler?.stop()])
     dispatcher = undefined
   })
 }

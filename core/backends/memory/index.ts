@@ -19,6 +19,8 @@ export function createMemoryBackend (settings: DispatchSettings, opts: { maxJobs
       await queue.enqueue(job.vendor, [{ id: job.id, createdAt: job.createdAt }])
     },
     replay: (id) => replayJob(store, queue, id),
+    // This process is the whole fleet.
+    lease: async () => true,
     close: () => queue.close()
   }
 }

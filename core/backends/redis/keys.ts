@@ -31,6 +31,8 @@ export interface RedisKeys {
   vendor (vendor: string): VendorKeys
   /** String: one client's Idempotency-Key, under a hash tag of its digest (the key is the client's text, braces and all). */
   idempotency (key: string): string
+  /** String: a fleet-wide lease on a chore (the reconciler's), holding its holder's consumer name. */
+  lease (name: string): string
   /** The consumer group that reads every vendor's queue. */
   group: string
   /** Pub/Sub channel that wakes sleeping dispatchers; the message is the vendor's name. */
@@ -64,6 +66,7 @@ export function redisKeys (prefix = 'vfs'): RedisKeys {
       }
     },
     idempotency: (key) => `${prefix}:idempotency:{${createHash('sha256').update(key).digest('hex')}}`,
+    lease: (name) => `${prefix}:lease:{${name}}`,
     group: 'workers',
     wakeChannel: `${prefix}:wake`
   }
