@@ -35,7 +35,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['jobs'],
       summary: "A job's status and, once done, its result or error",
       params: JobParams,
-      response: { 200: Type.Ref(JobReply), 400: errors[400], 404: errors[404], 503: errors[503] }
+      response: { 200: Type.Ref(JobReply), 400: errors[400], 404: errors[404], 414: errors[414], 503: errors[503] }
     }
   }, async (request) => app.jobs.view(request.params.id))
 
@@ -44,7 +44,17 @@ const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['jobs'],
       summary: 'Send a failed job back to pending with a new attempt budget',
       params: JobParams,
-      response: { 202: Type.Ref(JobReply, { description: 'queued again' }), 400: errors[400], 404: errors[404], 409: errors[409], 503: errors[503] }
+      // No body is read, but one that is sent is parsed like any other: JSON only, within the size limit.
+      response: {
+        202: Type.Ref(JobReply, { description: 'queued again' }),
+        400: errors[400],
+        404: errors[404],
+        409: errors[409],
+        413: errors[413],
+        414: errors[414],
+        415: errors[415],
+        503: errors[503]
+      }
     }
   }, async (request, reply) => reply.code(202).send(await app.jobs.retry(request.params.id)))
 }

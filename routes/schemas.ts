@@ -94,6 +94,7 @@ export const errors = {
   404: errorRef('unknown job or vendor'),
   409: errorRef('the job cannot take this change'),
   413: errorRef('body over the size limit'),
+  414: errorRef('a path parameter longer than 100 characters'),
   422: errorRef('the Idempotency-Key was used with another body'),
   415: errorRef('content type is not application/json'),
   503: errorRef('a dependency is down or full, or the service sheds load; Retry-After says when to try again')

@@ -166,6 +166,15 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
+                /** @description a path parameter longer than 100 characters */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
                 /** @description a dependency is down or full, or the service sheds load; Retry-After says when to try again */
                 503: {
                     headers: {
@@ -236,6 +245,33 @@ export interface paths {
                 };
                 /** @description the job cannot take this change */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a path parameter longer than 100 characters */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description content type is not application/json */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -336,6 +372,15 @@ export interface paths {
                 };
                 /** @description body over the size limit */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a path parameter longer than 100 characters */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
