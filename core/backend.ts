@@ -7,16 +7,16 @@ import type { JobStore, WaitingJobs } from './store.js'
 export interface Backend {
   readonly store: JobStore
   readonly queue: DispatchQueue
-  /** Clients' Idempotency-Keys of POST /jobs: in Redis whenever there is one (full mode too), else in memory. */
-  readonly idempotency: IdempotencyKeys
   /** Records a new job and queues it; the caller acknowledges the job only once both are done. */
   submit (job: Job): Promise<void>
+  /** Sends a failed job back to pending with a fresh run (attempts 0) and queues it; null when it was not failed. */
+  replay (id: string): Promise<Job | null>
+  /** Clients' Idempotency-Keys of POST /jobs: in Redis whenever there is one (full mode too), else in memory. */
+  readonly idempotency: IdempotencyKeys
   /** Full mode: the source of truth's listing of waiting jobs, which the reconciler checks against the queue. */
   readonly waiting?: WaitingJobs
   /** Takes the fleet-wide lease `name` for `ms` unless another process holds it: one process at a time does a chore. */
   lease (name: string, ms: number): Promise<boolean>
-  /** Sends a failed job back to pending with a fresh run (attempts 0) and queues it; null when it was not failed. */
-  replay (id: string): Promise<Job | null>
   close (): Promise<void>
 }
 

@@ -98,13 +98,13 @@ export interface DispatchQueue {
   settle (vendor: VendorLimits, settlements: Settlement[]): Promise<void>
   /** Moves jobs between the vendor's listing indexes, for changes made outside a delivery (webhooks, sweeps, replays). */
   reindex (vendor: string, jobs: Array<{ id: string, status: JobStatus, createdAt: number }>): Promise<void>
-  /** Callback deadlines that passed, each leased to this caller for `leaseMs` so that one sweeper handles it. */
-  dueDeadlines (vendor: string, now: number, max: number, leaseMs: number): Promise<string[]>
-  clearDeadlines (vendor: string, ids: string[]): Promise<void>
   /** Watches these jobs' callback deadlines (again): the sweeper fails each one still waiting once it passed. */
   watchDeadlines (vendor: string, jobs: Array<{ id: string, at: number }>): Promise<void>
   /** What covers each of these jobs, in their order. Reads the whole queue, so it is for rare checks, not hot paths. */
   coverage (vendor: string, jobs: Array<{ id: string, createdAt: number }>): Promise<Coverage[]>
+  /** Callback deadlines that passed, each leased to this caller for `leaseMs` so that one sweeper handles it. */
+  dueDeadlines (vendor: string, now: number, max: number, leaseMs: number): Promise<string[]>
+  clearDeadlines (vendor: string, ids: string[]): Promise<void>
   /** Calls `listener` when a vendor that had nothing to grant may have something now. */
   onWake (listener: (vendor: string) => void): () => void
   ping (): Promise<void>

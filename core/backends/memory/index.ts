@@ -12,13 +12,13 @@ export function createMemoryBackend (settings: DispatchSettings, opts: { maxJobs
   return {
     store,
     queue,
-    // A key beyond the jobs kept could only name an evicted job.
-    idempotency: createMemoryIdempotencyKeys(opts.maxJobs),
     async submit (job) {
       await store.create(job)
       await queue.enqueue(job.vendor, [{ id: job.id, createdAt: job.createdAt }])
     },
     replay: (id) => replayJob(store, queue, id),
+    // A key beyond the jobs kept could only name an evicted job.
+    idempotency: createMemoryIdempotencyKeys(opts.maxJobs),
     // This process is the whole fleet.
     lease: async () => true,
     close: () => queue.close()

@@ -169,21 +169,6 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         if (job.status === 'complete' || job.status === 'failed') state.deadlines.delete(job.id)
       }
     },
-    async dueDeadlines (vendor, t, max, leaseMs) {
-      const state = stateOf(vendor)
-      const due: string[] = []
-      for (const [id, at] of state.deadlines) {
-        if (due.length >= max) break
-        if (at > t) continue
-        state.deadlines.set(id, t + leaseMs)
-        due.push(id)
-      }
-      return due
-    },
-    async clearDeadlines (vendor, ids) {
-      const state = stateOf(vendor)
-      for (const id of ids) state.deadlines.delete(id)
-    },
     async watchDeadlines (vendor, jobs) {
       const state = stateOf(vendor)
       for (const { id, at } of jobs) state.deadlines.set(id, at)
@@ -203,6 +188,21 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       const state = stateOf(vendor)
       state.index.delete(id)
       state.deadlines.delete(id)
+    },
+    async dueDeadlines (vendor, t, max, leaseMs) {
+      const state = stateOf(vendor)
+      const due: string[] = []
+      for (const [id, at] of state.deadlines) {
+        if (due.length >= max) break
+        if (at > t) continue
+        state.deadlines.set(id, t + leaseMs)
+        due.push(id)
+      }
+      return due
+    },
+    async clearDeadlines (vendor, ids) {
+      const state = stateOf(vendor)
+      for (const id of ids) state.deadlines.delete(id)
     },
     onWake (listener) {
       wakes.on('wake', listener)

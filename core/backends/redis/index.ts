@@ -34,7 +34,6 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   return {
     store,
     queue,
-    idempotency: createRedisIdempotencyKeys(redis, keys),
     async submit (job) {
       const entry = [{ id: job.id, createdAt: job.createdAt }]
       // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).
@@ -47,6 +46,7 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
       }
     },
     replay: (id) => replayJob(store, queue, id),
+    idempotency: createRedisIdempotencyKeys(redis, keys),
     ...(opts.waiting === undefined ? {} : { waiting: opts.waiting }),
     lease: async (name, ms) => await redis.set(keys.lease(name), opts.consumer, 'PX', ms, 'NX') === 'OK',
     close: () => queue.close()

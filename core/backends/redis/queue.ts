@@ -122,10 +122,6 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
       const k = keys.vendor(vendor)
       await redis.vfsReindex(k.deadlines, k.base, ...jobs.flatMap((j) => [j.id, j.status, j.createdAt]))
     },
-    dueDeadlines: (vendor, now, max, leaseMs) => redis.vfsLeaseDue(keys.vendor(vendor).deadlines, now, max, leaseMs),
-    async clearDeadlines (vendor, ids) {
-      if (ids.length > 0) await redis.zrem(keys.vendor(vendor).deadlines, ...ids)
-    },
     async watchDeadlines (vendor, jobs) {
       if (jobs.length > 0) await redis.zadd(keys.vendor(vendor).deadlines, ...jobs.flatMap((j) => [j.at, j.id]))
     },
@@ -142,6 +138,10 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
         }
         return flags.map((f, i) => ({ entry: entry[i] === true, retry: f.includes('r'), poll: f.includes('p'), deadline: f.includes('d') }))
       }
+    },
+    dueDeadlines: (vendor, now, max, leaseMs) => redis.vfsLeaseDue(keys.vendor(vendor).deadlines, now, max, leaseMs),
+    async clearDeadlines (vendor, ids) {
+      if (ids.length > 0) await redis.zrem(keys.vendor(vendor).deadlines, ...ids)
     },
     onWake (listener) {
       listeners.add(listener)
