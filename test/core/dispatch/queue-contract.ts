@@ -194,38 +194,6 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.not(again.deliveries[0]?.entry, d.entry, 'a new entry')
   })
 
-  test(`${name}: an intent queued for later is taken back when the job is queued for now`, { skip }, async (t) => {
-    const { queue, clock } = await clocked(t)
-    const [job] = jobs(1, start)
-    if (job === undefined) return
-    await queue.enqueue('v', [{ ...job, at: start + 5000 }])
-    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'not due yet')
-    await queue.enqueue('v', [job])
-    t.equal((await queue.take(LIMITS, 10, { reclaim: false })).deliveries.length, 1)
-    clock.now = start + 6000
-    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'the intent is gone')
-    const [orphan] = jobs(1, start)
-    if (orphan === undefined) return
-    await queue.enqueue('v', [{ ...orphan, at: start + 7000 }])
-    clock.now = start + 7000
-    t.match((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [{ jobId: orphan.id }], 'an intent nobody took back is delivered')
-  })
-
-  test(`${name}: deadlines come due once per lease and go when cleared or when the job ends`, { skip }, async (t) => {
-    const { queue } = await clocked(t)
-    const [a, b] = jobs(2, start)
-    if (a === undefined || b === undefined) return
-    await queue.enqueue('v', [a, b])
-    const taken = (await queue.take(LIMITS, 2, { reclaim: false })).deliveries
-    await queue.settle(LIMITS, taken.map((d) => ({ delivery: d, outcome: 'ok' as const, deadline: start + 100, status: 'processing' as const })))
-    t.same(await queue.dueDeadlines('v', start + 99, 10, 1000), [])
-    t.same((await queue.dueDeadlines('v', start + 100, 10, 1000)).sort(), [a.id, b.id].sort())
-    t.same(await queue.dueDeadlines('v', start + 200, 10, 1000), [], 'leased to the first sweeper')
-    await queue.clearDeadlines('v', [a.id])
-    await queue.reindex('v', [{ id: b.id, status: 'complete', createdAt: start }])
-    t.same(await queue.dueDeadlines('v', start + 5000, 10, 1000), [], 'cleared, and ended')
-  })
-
   test(`${name}: coverage tells a queued or handed-out entry, a delayed retry, intent or poll, and a watched deadline from nothing`, { skip }, async (t) => {
     const { queue } = await clocked(t)
     const [taken, retrying, polling, waiting, queued, intent, lost] = jobs(7, start)
@@ -260,6 +228,38 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.match(await queue.coverage('v', [job]), [{ deadline: true }])
     t.same(await queue.dueDeadlines('v', start + 99, 10, 1000), [])
     t.same(await queue.dueDeadlines('v', start + 100, 10, 1000), [job.id])
+  })
+
+  test(`${name}: an intent queued for later is taken back when the job is queued for now`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    const [job] = jobs(1, start)
+    if (job === undefined) return
+    await queue.enqueue('v', [{ ...job, at: start + 5000 }])
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'not due yet')
+    await queue.enqueue('v', [job])
+    t.equal((await queue.take(LIMITS, 10, { reclaim: false })).deliveries.length, 1)
+    clock.now = start + 6000
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'the intent is gone')
+    const [orphan] = jobs(1, start)
+    if (orphan === undefined) return
+    await queue.enqueue('v', [{ ...orphan, at: start + 7000 }])
+    clock.now = start + 7000
+    t.match((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [{ jobId: orphan.id }], 'an intent nobody took back is delivered')
+  })
+
+  test(`${name}: deadlines come due once per lease and go when cleared or when the job ends`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    const [a, b] = jobs(2, start)
+    if (a === undefined || b === undefined) return
+    await queue.enqueue('v', [a, b])
+    const taken = (await queue.take(LIMITS, 2, { reclaim: false })).deliveries
+    await queue.settle(LIMITS, taken.map((d) => ({ delivery: d, outcome: 'ok' as const, deadline: start + 100, status: 'processing' as const })))
+    t.same(await queue.dueDeadlines('v', start + 99, 10, 1000), [])
+    t.same((await queue.dueDeadlines('v', start + 100, 10, 1000)).sort(), [a.id, b.id].sort())
+    t.same(await queue.dueDeadlines('v', start + 200, 10, 1000), [], 'leased to the first sweeper')
+    await queue.clearDeadlines('v', [a.id])
+    await queue.reindex('v', [{ id: b.id, status: 'complete', createdAt: start }])
+    t.same(await queue.dueDeadlines('v', start + 5000, 10, 1000), [], 'cleared, and ended')
   })
 
   test(`${name}: an entry delivered too often goes to the dead-letter stream instead of back to the queue`, { skip }, async (t) => {

@@ -6,10 +6,10 @@ import { redisKeys } from '../../../../core/backends/redis/keys.js'
 import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
 import { createRedisStore } from '../../../../core/backends/redis/store.js'
 import { createRedisClient } from '../../../../plugins/redis.js'
+import { idempotencyContract } from '../../idempotency-contract.js'
 import { clusterFor, skipWithoutRedisCluster } from '../../../redis-cluster.js'
 import type { Teardown } from '../../../redis-server.js'
 import { type Clock, queueContract } from '../../dispatch/queue-contract.js'
-import { idempotencyContract } from '../../idempotency-contract.js'
 import { storeContract } from '../../store-contract.js'
 
 /** The same contracts as on one Redis, on a real three-master Redis Cluster: every script touches one slot. */
