@@ -27,7 +27,10 @@ const Env = Type.Object({
   MAX_DELIVERIES: Type.Integer({ minimum: 1, default: 5 }),
   JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
-  MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0 }))
+  MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0 })),
+  EMBEDDED_MAX_JOBS: Type.Integer({ minimum: 1, default: 100_000 }),
+  RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  RECONCILE_GRACE_MS: Type.Integer({ minimum: 0, default: 300_000 })
 })
 
 /** Redis mode's settings; absent in embedded mode. */
@@ -70,6 +73,10 @@ export interface Config {
   vendors: Vendors
   /** Past either threshold the API sheds requests with a 503; 0 turns a check off. */
   load: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number }
+  /** Embedded mode's bound on kept jobs: finished ones are evicted past it, and new ones refused when none has finished. */
+  embeddedMaxJobs: number
+  /** Full mode's reconciler: a pass per interval across the fleet, over jobs unchanged for longer than the grace. */
+  reconcile: { intervalMs: number, graceMs: number }
 }
 
 declare module 'fastify' {
@@ -103,6 +110,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   if (mockVendors === 'off' && devSigned !== undefined) {
     throw new ConfigError(`invalid environment: ${devSigned.name}'s webhook secret is the public development value; set ASYNC_VENDOR_SECRET (or its webhookSecret) to a secret of your own; the default is only for MOCK_VENDORS=in-process`)
   }
+  // A held job unchanged for the grace is known not to be on the wire: its call would have timed out by then.
+  const longest = Math.max(...[...vendors.values()].map((v) => v.timeoutMs))
+  if (raw.MONGO_URL !== undefined && raw.RECONCILE_GRACE_MS <= longest) {
+    throw new ConfigError(`invalid environment: RECONCILE_GRACE_MS (${raw.RECONCILE_GRACE_MS}) must exceed every vendor's timeoutMs (the longest is ${longest})`)
+  }
   const redis = raw.REDIS_URL === undefined
     ? undefined
     : { url: raw.REDIS_URL, cluster: raw.REDIS_CLUSTER, prefix: raw.REDIS_PREFIX, jobTtlMs: Math.round(raw.JOB_TTL_DAYS * 24 * 60 * 60 * 1000) }
@@ -131,7 +143,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
       // Shedding a little before V8's heap limit beats the crash at it.
       maxHeapUsedBytes: raw.MAX_HEAP_USED_BYTES ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9)
-    }
+    },
+    embeddedMaxJobs: raw.EMBEDDED_MAX_JOBS,
+    reconcile: { intervalMs: raw.RECONCILE_INTERVAL_MS, graceMs: raw.RECONCILE_GRACE_MS }
   }
 }
 

@@ -24,9 +24,11 @@ test('openapi.yaml is a valid OpenAPI 3.1 document', async (t) => {
 test('the spec documents every route with its error replies', async (t) => {
   const spec = parse(committed)
   t.same(Object.keys(spec.paths).sort(), ['/health', '/jobs', '/jobs/{id}', '/jobs/{id}/retry', '/vendor-webhook/{vendor}'])
-  t.same(Object.keys(spec.paths['/jobs/{id}/retry'].post.responses).sort(), ['202', '400', '404', '409', '503'])
-  t.same(Object.keys(spec.paths['/jobs'].post.responses).sort(), ['202', '400', '413', '415', '503'])
-  t.same(Object.keys(spec.paths['/vendor-webhook/{vendor}'].post.responses).sort(), ['200', '400', '401', '404', '409', '413', '415', '503'])
+  t.same(Object.keys(spec.paths['/jobs/{id}'].get.responses).sort(), ['200', '400', '404', '414', '503'])
+  t.same(Object.keys(spec.paths['/jobs/{id}/retry'].post.responses).sort(), ['202', '400', '404', '409', '413', '414', '415', '503'])
+  t.same(Object.keys(spec.paths['/jobs'].post.responses).sort(), ['200', '202', '400', '409', '413', '415', '422', '503'])
+  t.match(spec.paths['/jobs'].post.parameters, [{ in: 'header', name: 'idempotency-key', required: false, schema: { maxLength: 255 } }])
+  t.same(Object.keys(spec.paths['/vendor-webhook/{vendor}'].post.responses).sort(), ['200', '400', '401', '404', '409', '413', '414', '415', '503'])
   t.ok(spec.components.schemas.ErrorReply, 'errors share one named schema')
 })
 

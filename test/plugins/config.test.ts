@@ -115,3 +115,17 @@ test('load shedding thresholds come from the environment, with defaults below th
   t.same(loadConfig({ MAX_EVENT_LOOP_DELAY_MS: '250', MAX_HEAP_USED_BYTES: '0' }).load, { maxEventLoopDelayMs: 250, maxHeapUsedBytes: 0 })
   t.throws(() => loadConfig({ MAX_HEAP_USED_BYTES: 'lots' }), { message: /MAX_HEAP_USED_BYTES/ })
 })
+
+test('embedded mode keeps at most EMBEDDED_MAX_JOBS jobs, 100,000 unless set', async (t) => {
+  t.equal(loadConfig({}).embeddedMaxJobs, 100_000)
+  t.equal(loadConfig({ EMBEDDED_MAX_JOBS: '500' }).embeddedMaxJobs, 500)
+  t.throws(() => loadConfig({ EMBEDDED_MAX_JOBS: '0' }), { message: /EMBEDDED_MAX_JOBS/ })
+})
+
+test("full mode's reconciler runs every RECONCILE_INTERVAL_MS over jobs unchanged for RECONCILE_GRACE_MS, which must outlast every vendor call", async (t) => {
+  const full = { REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs', ...OWN_SECRET }
+  t.same(loadConfig(full).reconcile, { intervalMs: 60_000, graceMs: 300_000 })
+  t.same(loadConfig({ ...full, RECONCILE_INTERVAL_MS: '5000', RECONCILE_GRACE_MS: '20000' }).reconcile, { intervalMs: 5_000, graceMs: 20_000 })
+  t.throws(() => loadConfig({ ...full, RECONCILE_GRACE_MS: '10000' }), { name: 'ConfigError', message: /RECONCILE_GRACE_MS \(10000\) must exceed every vendor's timeoutMs \(the longest is 10000\)/ })
+  t.equal(loadConfig({ RECONCILE_GRACE_MS: '10' }).reconcile.graceMs, 10, 'no reconciler runs outside full mode')
+})

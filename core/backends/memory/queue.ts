@@ -5,11 +5,19 @@ import { grantTokens, quotaRoom } from '../../dispatch/limits.js'
 import type { Blocked, Delivery, DispatchQueue, DispatchSettings, Settlement, Take, VendorLimits } from '../../dispatch/queue.js'
 import { createVendorState, type Entry, promoteDue, type VendorState } from './vendor-state.js'
 
+/** Dead letters kept per vendor: a record for operators, not a second queue. */
+const DEAD_LETTERS_KEPT = 1_000
+
+export interface MemoryQueue extends DispatchQueue {
+  /** Drops what the queue still knows of an evicted job, so that a bounded store keeps the queue bounded too. */
+  forget (vendor: string, id: string): void
+}
+
 /**
  * Embedded mode's dispatch queue: the same rules as the Redis scripts (take.lua, settle.lua), kept in
  * this process. One process is the whole fleet here, so its counts are the vendor's.
  */
-export function createMemoryQueue (settings: DispatchSettings, now: () => number = Date.now): DispatchQueue {
+export function createMemoryQueue (settings: DispatchSettings, now: () => number = Date.now): MemoryQueue {
   const vendors = new Map<string, VendorState>()
   const wakes = new EventEmitter()
   let closed = false
@@ -140,7 +148,10 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         const held = state.pending.get(d.entry)
         if (held?.deliveries === d.deliveries) {
           state.pending.delete(d.entry)
-          if (s.deadLetter !== undefined) state.deadLetters.push({ jobId: d.jobId, reason: s.deadLetter, deliveries: d.deliveries })
+          if (s.deadLetter !== undefined) {
+            state.deadLetters.push({ jobId: d.jobId, reason: s.deadLetter, deliveries: d.deliveries })
+            if (state.deadLetters.length > DEAD_LETTERS_KEPT) state.deadLetters.shift()
+          }
         }
         state.inflight.delete(d.holder)
         if (s.outcome !== undefined) recordOutcome(state.breaker, limits.breaker, s.outcome, d.probe, t)
@@ -159,6 +170,26 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         state.index.set(job.id, job.status as JobStatus)
         if (job.status === 'complete' || job.status === 'failed') state.deadlines.delete(job.id)
       }
+    },
+    async watchDeadlines (vendor, jobs) {
+      const state = stateOf(vendor)
+      for (const { id, at } of jobs) state.deadlines.set(id, at)
+    },
+    async coverage (vendor, jobs) {
+      const state = stateOf(vendor)
+      const queued = new Set([...state.ready, ...[...state.pending.values()].map((held) => held.entry)].map((entry) => entry.jobId))
+      const delayed = new Set(state.delayed.map((d) => d.key))
+      return jobs.map(({ id }) => ({
+        entry: queued.has(id),
+        retry: delayed.has(`call|${id}`),
+        poll: delayed.has(`poll|${id}`),
+        deadline: state.deadlines.has(id)
+      }))
+    },
+    forget (vendor, id) {
+      const state = stateOf(vendor)
+      state.index.delete(id)
+      state.deadlines.delete(id)
     },
     async dueDeadlines (vendor, t, max, leaseMs) {
       const state = stateOf(vendor)

@@ -1,7 +1,8 @@
 import { type Backend, replayJob } from '../../backend.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
-import type { JobStore } from '../../store.js'
+import type { JobStore, WaitingJobs } from '../../store.js'
 import type { RedisClient } from './client.js'
+import { createRedisIdempotencyKeys } from './idempotency.js'
 import { redisKeys } from './keys.js'
 import { createRedisQueue } from './queue.js'
 import { createRedisStore } from './store.js'
@@ -17,6 +18,8 @@ export interface RedisBackendOptions extends DispatchSettings {
   subscriber: RedisClient
   /** Full mode: the jobs live in this store (MongoDB behind a cache) instead of Redis hashes. */
   store?: JobStore
+  /** Full mode: the same jobs' listing, straight from MongoDB, for the reconciler. */
+  waiting?: WaitingJobs
   now?: () => number
 }
 
@@ -36,7 +39,8 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
     async submit (job) {
       const entry = [{ id: job.id, createdAt: job.createdAt }]
       // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).
-      // Full mode writes MongoDB first: a crash in between leaves a job no client was told of, for the reconciler.
+      // Full mode writes MongoDB first: should the process die in between, the reconciler finds the pending
+      // job without an entry once its grace is over and queues it.
       if (own) await Promise.all([store.create(job), queue.enqueue(job.vendor, entry)])
       else {
         await store.create(job)
@@ -44,6 +48,9 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
       }
     },
     replay: (id) => replayJob(store, queue, id),
+    idempotency: createRedisIdempotencyKeys(redis, keys),
+    ...(opts.waiting === undefined ? {} : { waiting: opts.waiting }),
+    lease: async (name, ms) => await redis.set(keys.lease(name), opts.consumer, 'PX', ms, 'NX') === 'OK',
     close: () => queue.close()
   }
 }

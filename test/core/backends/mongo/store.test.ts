@@ -8,12 +8,16 @@ import { createMongoStore } from '../../../../core/backends/mongo/store.js'
 import { freePort, testConfig } from '../../../helper.js'
 import { mongoFor, mongoTarget, skipWithoutMongo } from '../../../mongo-server.js'
 import { racingClientsContract, storeContract } from '../../store-contract.js'
+import { waitingContract } from '../../waiting-contract.js'
 
 const skip = skipWithoutMongo()
 t.comment(skip === false ? `mongo store: contract exercised against ${mongoTarget()}` : skip)
 
 // The contract gives makeStore no test: each store's database goes at the end of the file.
-if (skip === false) storeContract('mongo store', async () => createMongoStore((await mongoFor(t)).db))
+if (skip === false) {
+  storeContract('mongo store', async () => createMongoStore((await mongoFor(t)).db))
+  waitingContract('mongo store', async () => createMongoStore((await mongoFor(t)).db))
+}
 
 const newJob = (over: Partial<Job> = {}): Job => ({
   id: randomUUID(), vendor: 'syncVendor', status: 'pending', payload: { q: 1 }, attempts: 0, createdAt: Date.now(), updatedAt: Date.now(), ...over
@@ -27,6 +31,7 @@ test('the jobs collection has the seed\'s indexes: requestId unique, status and 
   t.equal(byKey.get('{"requestId":1}')?.unique, true)
   t.ok(byKey.has('{"status":1,"createdAt":-1}'))
   t.ok(byKey.has('{"vendor":1,"status":1}'))
+  t.ok(byKey.has('{"vendor":1,"status":1,"updatedAt":1}'), "the reconciler's listing")
   t.equal(byKey.get('{"createdAt":1}')?.expireAfterSeconds, 30 * 24 * 60 * 60)
 })
 
