@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events'
-import type { JobStatus } from '../../job.js'
 import { breakerRoom, recordOutcome, takeProbes } from '../../dispatch/breaker.js'
 import { grantTokens, quotaRoom } from '../../dispatch/limits.js'
 import type { Blocked, Delivery, DispatchQueue, DispatchSettings, Settlement, Take, VendorLimits } from '../../dispatch/queue.js'
-import { createVendorState, type Entry, promoteDue, type VendorState } from './vendor-state.js'
+import { createVendorState, type Entry, listJob, promoteDue, type VendorState } from './vendor-state.js'
 
 /** Dead letters kept per vendor: a record for operators, not a second queue. */
 const DEAD_LETTERS_KEPT = 1_000
@@ -65,7 +64,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         }
         state.unschedule(job.id, 'call')
         state.ready.push({ id: state.nextId(), jobId: job.id, kind: 'call', createdAt: job.createdAt })
-        state.index.set(job.id, 'pending')
+        listJob(state, job.id, 'pending')
       }
       wake(vendor, state)
     },
@@ -158,7 +157,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         if (s.pauseUntil !== undefined && s.pauseUntil > state.pausedUntil) state.pausedUntil = s.pauseUntil
         if (s.next !== undefined) state.schedule(d.jobId, s.next.kind, s.next.at, d.createdAt)
         if (s.deadline !== undefined) state.deadlines.set(d.jobId, s.deadline)
-        if (s.status !== undefined) state.index.set(d.jobId, s.status)
+        if (s.status !== undefined) listJob(state, d.jobId, s.status)
         if (s.status === 'complete' || s.status === 'failed') state.deadlines.delete(d.jobId)
         if (s.ref !== undefined) state.refs.set(s.ref.vendorRef, d.jobId)
       }
@@ -167,7 +166,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     async reindex (vendor, jobs) {
       const state = stateOf(vendor)
       for (const job of jobs) {
-        state.index.set(job.id, job.status as JobStatus)
+        listJob(state, job.id, job.status)
         if (job.status === 'complete' || job.status === 'failed') state.deadlines.delete(job.id)
       }
     },
