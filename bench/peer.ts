@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Queue } from 'bullmq'
 import { type Child, printed, startNode } from './processes.js'
 import type { BenchRedis } from './redis.js'
-import { profileArgs, VENDOR_CONCURRENCY } from './stack.js'
+import { profileArgs, WORKER_CALLS } from './stack.js'
 import type { Pipeline } from './throughput.js'
 
 const QUEUE = 'bench'
@@ -50,7 +50,7 @@ export async function bullmqSide (redis: BenchRedis, vendorUrl: string, profileD
       const added = Array.from({ length: n }, () => {
         const name = `bullmq-worker-${workers.length + 1}`
         const child = startNode(name, 'bench/peer-worker.ts', {
-          REDIS_URL: redis.url, VENDOR_URL: vendorUrl, QUEUE, CONCURRENCY: String(VENDOR_CONCURRENCY)
+          REDIS_URL: redis.url, VENDOR_URL: vendorUrl, QUEUE, CONCURRENCY: String(WORKER_CALLS)
         }, profileArgs(profileDir, name))
         workers.push(child)
         return child

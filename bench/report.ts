@@ -13,7 +13,7 @@ export interface Results {
   only?: string[]
   code: CodeState & { changedDuringRun?: boolean }
   machine: Machine
-  settings: Settings & { connections: number, processes: string }
+  settings: Settings & { connections: number, workerCalls: number, fleetConcurrency: number, processes: string }
   http: Http
   e2e: Record<string, Rounds<Throughput>>
   memory?: Memory
@@ -99,7 +99,8 @@ export function table (res: Results): string {
     `HTTP: autocannon, ${s.connections} connections; every scenario ${s.rounds} run(s) of ${s.seconds} s, taking turns with the others after a ${s.warmupSeconds} s warm-up each, median shown` +
       ` (mixed: one ${s.mixedSeconds} s run); GETs spread over ${s.getIds.toLocaleString('en-US')} jobs (${jobs} when scaled).`,
     `End to end: warm workers, batches of ${s.syncJobs.toLocaleString('en-US')} sync and ${s.asyncJobs.toLocaleString('en-US')} async jobs after a ${s.warmJobs.toLocaleString('en-US')}-job warm-up,` +
-      ` ${s.rounds} round(s) taking turns with BullMQ, median shown; rate limits lifted, 50 vendor calls in flight per worker. Processes: ${s.processes}.`,
+      ` ${s.rounds} round(s) taking turns with BullMQ, median shown; rate limits lifted, ${s.workerCalls} vendor calls in flight per worker process` +
+      ` (WORKER_CONCURRENCY; BullMQ's concurrency the same), each vendor's fleet-wide concurrency ${s.fleetConcurrency}, which never binds. Processes: ${s.processes}.`,
     '',
     ...rows,
     '',

@@ -14,7 +14,7 @@ import { stopAll } from './processes.js'
 import { startRedis } from './redis.js'
 import { type Results, write } from './report.js'
 import { httpPhase, mixedPhase, type Settings } from './scenarios.js'
-import { startMocks, startService } from './stack.js'
+import { FLEET_CONCURRENCY, startMocks, startService, WORKER_CALLS } from './stack.js'
 
 const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'e2e-async']
 
@@ -48,6 +48,8 @@ async function main (): Promise<Results> {
     settings: {
       ...settings,
       connections: CONNECTIONS,
+      workerCalls: WORKER_CALLS,
+      fleetConcurrency: FLEET_CONCURRENCY,
       processes: 'each API, worker and the baseline its own `node --import tsx` process, LOG_LEVEL=warn; mock vendors one process; autocannon in the bench process'
     },
     http: {},
