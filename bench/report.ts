@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Calls } from './calls.js'
 import type { CodeState, Machine } from './environment.js'
 import type { Figures } from './load.js'
 import { ROOT } from './processes.js'
@@ -16,6 +17,8 @@ export interface Results {
   settings: Settings & { connections: number, workerCalls: number, fleetConcurrency: number, processes: string }
   http: Http
   e2e: Record<string, Rounds<Throughput>>
+  /** Redis calls per completed job, 1 worker: `service` and `bullmq`. */
+  calls: Record<string, Calls>
   memory?: Memory
 }
 
@@ -42,6 +45,33 @@ function scaled (f: Figures | undefined, zero: Figures | undefined): string {
   if (f.p50 > 1.1 * zero.p50 + 1) worse.push('p50')
   if (f.p99 > 1.1 * zero.p99 + 1) worse.push('p99')
   return verdict(worse.length === 0, `${worse.join(', ')} worse by more than 10%`)
+}
+
+/** The worker path's target in DESIGN "Dispatch (v2)": about two Redis calls per job; "about" read as at most 2.5. */
+const WORKER_PATH_TARGET = 2.5
+
+function callRows (ours: Calls | undefined, peer: Calls | undefined): string[] {
+  const row = (what: string, pick: (c: Calls) => number, digits: number, target = '', met = ''): string => {
+    const o = ours === undefined ? undefined : pick(ours)
+    const p = peer === undefined ? undefined : pick(peer)
+    return `| ${what} | ${o === undefined ? 'not run' : `${n(o, digits)} calls/job`} | | | | | | ${p === undefined ? 'BullMQ: not run' : `BullMQ: ${n(p, digits)}`} | ${x(ratio(o, p))} | ${target} | ${met} |`
+  }
+  const path = ours?.workerPath
+  return [
+    row('Redis calls per job, worker path (client commands), 1 worker', (c) => c.workerPath, 2,
+      `about 2 (≤ ${WORKER_PATH_TARGET})`, verdict(path === undefined ? undefined : path <= WORKER_PATH_TARGET)),
+    row('Redis calls per job, producer (client commands)', (c) => c.producer, 2),
+    row('Redis calls per job, producer + worker path', (c) => c.total, 2),
+    row('Redis commands per job, INFO commandstats (script-internal included)', (c) => c.commandstats, 1)
+  ]
+}
+
+function breakdown (who: string, c: Calls | undefined): string[] {
+  if (c === undefined) return []
+  const list = (r: Record<string, number>): string => Object.entries(r).filter(([, v]) => v >= 0.005).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') || 'none'
+  const inside = Object.entries(c.byCommand.insideScripts ?? {}).slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')
+  return [`${who}, per job, ${c.completed.toLocaleString('en-US')} jobs: worker path (${c.connections.workerPath} connections) ${list(c.byCommand.workerPath)};` +
+    ` producer ${list(c.byCommand.producer)}; run inside scripts (${c.scriptInternal.toFixed(1)}, the most frequent) ${inside}.`]
 }
 
 function redisCost (cost: NonNullable<Memory['redisUsecPerCall']>, jobs: string): string {
@@ -85,6 +115,7 @@ export function table (res: Results): string {
     e2eRow('e2e async vendor + webhook, redis, 1 worker', e.async1, '', undefined, '', ''),
     e2eRow('peer: BullMQ, 1 worker', e.bullmq1, '', undefined, '', ''),
     e2eRow('peer: BullMQ, 2 workers', e.bullmq2, '', undefined, '', ''),
+    ...callRows(res.calls?.service, res.calls?.bullmq),
     httpRow(`POST /jobs, redis, ${jobs} stored`, h.redisPostScaled, 'POST /jobs, redis, 0', ratio(h.redisPostScaled?.reqPerSec, h.redisPost?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisPostScaled, h.redisPost)),
     httpRow(`GET /jobs/{id}, redis, ${jobs} stored`, h.redisGetScaled, 'GET /jobs/{id}, redis, 0', ratio(h.redisGetScaled?.reqPerSec, h.redisGet?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisGetScaled, h.redisGet)),
     `| Redis memory per stored and queued job | ${memory === undefined ? 'not run' : `${n(memory.bytesPerJob)} bytes`} | | | | | | | | | |`
@@ -101,9 +132,14 @@ export function table (res: Results): string {
     `End to end: warm workers, batches of ${s.syncJobs.toLocaleString('en-US')} sync and ${s.asyncJobs.toLocaleString('en-US')} async jobs after a ${s.warmJobs.toLocaleString('en-US')}-job warm-up,` +
       ` ${s.rounds} round(s) taking turns with BullMQ, median shown; rate limits lifted, ${s.workerCalls} vendor calls in flight per worker process` +
       ` (WORKER_CONCURRENCY; BullMQ's concurrency the same), each vendor's fleet-wide concurrency ${s.fleetConcurrency}, which never binds. Processes: ${s.processes}.`,
+    `Redis calls: one more batch of ${s.countJobs.toLocaleString('en-US')} jobs per side, 1 warm worker, with MONITOR open; client commands attributed by connection` +
+      ' (the producer\'s; the bench\'s own left out; the rest is the worker path), commands run inside scripts left out; commandstats counts those too.',
     '',
     ...rows,
     '',
+    ...breakdown('Redis calls, ours', res.calls?.service),
+    ...breakdown('Redis calls, BullMQ', res.calls?.bullmq),
+    ...(res.calls?.service === undefined && res.calls?.bullmq === undefined ? [] : ['']),
     ...(memory?.redisUsecPerCall === undefined ? [] : [redisCost(memory.redisUsecPerCall, jobs), ''])
   ].join('\n')
 }

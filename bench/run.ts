@@ -16,7 +16,7 @@ import { type Results, write } from './report.js'
 import { httpPhase, mixedPhase, type Settings } from './scenarios.js'
 import { FLEET_CONCURRENCY, startMocks, startService, WORKER_CALLS } from './stack.js'
 
-const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'e2e-async']
+const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'calls', 'e2e-async']
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } }
@@ -32,8 +32,14 @@ if (unknown.length > 0) {
 const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'vfs-bench-profiles-')) : undefined
 
 const settings: Settings = values.quick
-  ? { seconds: 3, rounds: 1, warmupSeconds: 1, mixedSeconds: 4, getIds: 1_000, syncJobs: 2_000, asyncJobs: 1_000, warmJobs: 1_000, scaleJobs: 10_000 }
-  : { seconds: 5, rounds: 3, warmupSeconds: 3, mixedSeconds: 15, getIds: 10_000, syncJobs: 30_000, asyncJobs: 10_000, warmJobs: 5_000, scaleJobs: 1_000_000 }
+  ? {
+      seconds: 3, rounds: 1, warmupSeconds: 1, mixedSeconds: 4, getIds: 1_000, syncJobs: 2_000, asyncJobs: 1_000, warmJobs: 1_000, scaleJobs: 10_000,
+      countJobs: 2_000
+    }
+  : {
+      seconds: 5, rounds: 3, warmupSeconds: 3, mixedSeconds: 15, getIds: 10_000, syncJobs: 30_000, asyncJobs: 10_000, warmJobs: 5_000, scaleJobs: 1_000_000,
+      countJobs: 2_000
+    }
 if (profileDir !== undefined) settings.profileDir = profileDir
 
 async function main (): Promise<Results> {
@@ -53,11 +59,12 @@ async function main (): Promise<Results> {
       processes: 'each API, worker and the baseline its own `node --import tsx` process, LOG_LEVEL=warn; mock vendors one process; autocannon in the bench process'
     },
     http: {},
-    e2e: {}
+    e2e: {},
+    calls: {}
   }
   console.log(`bench (${res.mode}) on ${res.machine.cpu}, ${res.machine.cores} cores, Node ${res.machine.node}, Redis ${redis.version}`)
   const mocks = await startMocks()
-  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'e2e-async'].some(want)
+  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async'].some(want)
   const api = usesApi ? await startService('api redis', mocks, { redisUrl: redis.url, profileDir }) : undefined
   try {
     console.log('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
@@ -68,9 +75,11 @@ async function main (): Promise<Results> {
       console.log('mixed: post, then poll until done')
       res.http.mixed = await mixedPhase(redis, api, settings)
     }
-    if (api !== undefined || want('bullmq')) {
-      console.log('end to end: the service and BullMQ in interleaved rounds, then the async vendor')
-      res.e2e = await e2ePhase(redis, api, mocks, settings, want)
+    if (['e2e-sync', 'bullmq', 'calls', 'e2e-async'].some(want)) {
+      console.log('end to end: the service and BullMQ in interleaved rounds, Redis calls counted per side, then the async vendor')
+      const { e2e, calls } = await e2ePhase(redis, api, mocks, settings, want)
+      res.e2e = e2e
+      res.calls = calls
     }
   } finally {
     await api?.api.stop()

@@ -19,6 +19,8 @@ export interface Settings {
   warmJobs: number
   /** Jobs stored and queued before the scaling runs: 1,000,000 in a full run. */
   scaleJobs: number
+  /** Jobs in the batch whose Redis calls are counted, per side. */
+  countJobs: number
   profileDir?: string
 }
 
