@@ -6,6 +6,7 @@ import type { Settings } from './scenarios.js'
 import { type Mocks, type Service, VENDORS } from './stack.js'
 import { describe, medianOf, type Pipeline, type Rounds, type Throughput, throughput } from './throughput.js'
 import { Redis } from 'ioredis'
+import { redisKeys } from '../core/backends/redis/keys.js'
 import { defineScripts } from '../core/backends/redis/scripts.js'
 
 /** A vendor's jobs on the service's Redis: filled by `filler`, counted from the vendor's status indexes. */
@@ -14,8 +15,26 @@ function vendorPipeline (redis: BenchRedis, filler: Awaited<ReturnType<typeof op
     name,
     fill: async (n) => { await filler.fill(n, vendor, false) },
     completed: () => countStatus(redis.client, vendor, 'complete'),
-    failed: () => countStatus(redis.client, vendor, 'failed')
+    failed: () => countStatus(redis.client, vendor, 'failed'),
+    unfinished: () => unfinished(redis, vendor)
   }
+}
+
+/** The vendor's jobs listed as pending or processing, and what their hashes say (a few of them). */
+async function unfinished (redis: BenchRedis, vendor: string): Promise<string> {
+  const k = redisKeys().vendor(vendor)
+  const lines: string[] = []
+  for (const status of ['pending', 'processing'] as const) {
+    const ids = await redis.client.zrange(k.status(status), 0, 2)
+    const count = await redis.client.zcard(k.status(status))
+    const jobs = await Promise.all(ids.map(async (id) => {
+      const [s, attempts, waiting, holder] = await redis.client.hmget(redisKeys().job(id), 'status', 'attempts', 'waiting', 'holder')
+      return `${id}: hash ${s ?? 'missing'}, attempts ${attempts}, waiting ${waiting ?? '-'}, holder ${holder ?? '-'}`
+    }))
+    lines.push(`${count} listed ${status}${jobs.length > 0 ? ` (${jobs.join('; ')})` : ''}`)
+  }
+  lines.push(`${await redis.client.xlen(k.queue)} entries in the queue, ${await redis.client.zcard(k.delayed)} delayed`)
+  return lines.join('; ')
 }
 
 /** The service's scripts by SHA1, as ioredis names them (a client that never connects). */
