@@ -151,3 +151,30 @@ export async function e2ePhase (redis: BenchRedis, service: Service | undefined,
   }
   return { e2e: out, calls }
 }
+
+/**
+ * The cost of a mapped vendor (issue #10): one worker serving three vendors in interleaved rounds, our
+ * default protocol on the sync mock, `mappedVendor` (jsonata request, result and error mappings and a
+ * bearer token, on the same sync mock: the difference is the service's mapping work alone) and
+ * vendors.example.json's `directoryVendor` (GET with a mapped path, an api_key in the query, a per-type
+ * mapping, on its own mock).
+ */
+export async function mappedPhase (redis: BenchRedis, service: Service, mocks: Mocks, s: Settings): Promise<E2e> {
+  await redis.client.flushall()
+  const vendors = [VENDORS.sync, VENDORS.mapped, VENDORS.directory]
+  const filler = await openFiller(redis.url, vendors)
+  let workers: Child[] = []
+  try {
+    workers = await service.startWorkers(1)
+    const out: E2e = {}
+    await compare([
+      { key: 'protocol1', pipeline: vendorPipeline(redis, filler, VENDORS.sync) },
+      { key: 'mapped1', pipeline: vendorPipeline(redis, filler, VENDORS.mapped) },
+      { key: 'directory1', pipeline: vendorPipeline(redis, filler, VENDORS.directory) }
+    ], s, mocks, s.syncJobs, out)
+    return out
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()))
+    await filler.close()
+  }
+}

@@ -116,6 +116,9 @@ export function table (res: Results): string {
     e2eRow('peer: BullMQ, 1 worker', e.bullmq1, '', undefined, '', ''),
     e2eRow('peer: BullMQ, 2 workers', e.bullmq2, '', undefined, '', ''),
     ...callRows(res.calls?.service, res.calls?.bullmq),
+    e2eRow('e2e default protocol (syncVendor), 1 worker, mapped rounds', e.protocol1, '', undefined, '', ''),
+    e2eRow('e2e mapped vendor (jsonata + bearer) on the sync mock, 1 worker', e.mapped1, 'default protocol, same rounds', ratio(e.mapped1?.jobsPerSec, e.protocol1?.jobsPerSec), 'reported (#10)', ''),
+    e2eRow('e2e directoryVendor (vendors.example.json: GET, query key), 1 worker', e.directory1, 'default protocol, same rounds', ratio(e.directory1?.jobsPerSec, e.protocol1?.jobsPerSec), 'reported (#10)', ''),
     httpRow(`POST /jobs, redis, ${jobs} stored`, h.redisPostScaled, 'POST /jobs, redis, 0', ratio(h.redisPostScaled?.reqPerSec, h.redisPost?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisPostScaled, h.redisPost)),
     httpRow(`GET /jobs/{id}, redis, ${jobs} stored`, h.redisGetScaled, 'GET /jobs/{id}, redis, 0', ratio(h.redisGetScaled?.reqPerSec, h.redisGet?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisGetScaled, h.redisGet)),
     `| Redis memory per stored and queued job | ${memory === undefined ? 'not run' : `${n(memory.bytesPerJob)} bytes`} | | | | | | | | | |`

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { codeState, machine } from './environment.js'
 import { summariseProfiles } from './cpuprofile.js'
-import { e2ePhase } from './e2e.js'
+import { e2ePhase, mappedPhase } from './e2e.js'
 import { CONNECTIONS } from './load.js'
 import { stopAll } from './processes.js'
 import { startRedis } from './redis.js'
@@ -16,7 +16,7 @@ import { type Results, write } from './report.js'
 import { httpPhase, mixedPhase, type Settings } from './scenarios.js'
 import { FLEET_CONCURRENCY, startMocks, startService, WORKER_CALLS } from './stack.js'
 
-const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'calls', 'e2e-async']
+const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'calls', 'e2e-async', 'mapped']
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } }
@@ -64,7 +64,7 @@ async function main (): Promise<Results> {
   }
   console.log(`bench (${res.mode}) on ${res.machine.cpu}, ${res.machine.cores} cores, Node ${res.machine.node}, Redis ${redis.version}`)
   const mocks = await startMocks()
-  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async'].some(want)
+  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async', 'mapped'].some(want)
   const api = usesApi ? await startService('api redis', mocks, { redisUrl: redis.url, profileDir }) : undefined
   try {
     console.log('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
@@ -80,6 +80,10 @@ async function main (): Promise<Results> {
       const { e2e, calls } = await e2ePhase(redis, api, mocks, settings, want)
       res.e2e = e2e
       res.calls = calls
+    }
+    if (api !== undefined && want('mapped')) {
+      console.log('mapped vendors: the default protocol, a mapped vendor on the sync mock and directoryVendor, 1 worker, in interleaved rounds')
+      Object.assign(res.e2e, await mappedPhase(redis, api, mocks, settings))
     }
   } finally {
     await api?.api.stop()
