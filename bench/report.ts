@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Calls } from './calls.js'
 import type { CodeState, Machine } from './environment.js'
+import type { Fairness } from './fairness.js'
 import type { Figures } from './load.js'
 import { ROOT } from './processes.js'
 import type { Http, Memory, Settings } from './scenarios.js'
@@ -19,6 +20,7 @@ export interface Results {
   e2e: Record<string, Rounds<Throughput>>
   /** Redis calls per completed job, 1 worker: `service` and `bullmq`. */
   calls: Record<string, Calls>
+  fairness?: Fairness
   memory?: Memory
 }
 
@@ -49,6 +51,8 @@ function scaled (f: Figures | undefined, zero: Figures | undefined): string {
 
 /** The worker path's target in DESIGN "Dispatch (v2)": about two Redis calls per job; "about" read as at most 2.5. */
 const WORKER_PATH_TARGET = 2.5
+/** Fairness: the flowing vendor's p99 beside the backlog within this multiple of its unloaded p99. */
+const FAIRNESS_P99 = 3
 
 function callRows (ours: Calls | undefined, peer: Calls | undefined): string[] {
   const row = (what: string, pick: (c: Calls) => number, digits: number, target = '', met = ''): string => {
@@ -72,6 +76,21 @@ function breakdown (who: string, c: Calls | undefined): string[] {
   const inside = Object.entries(c.byCommand.insideScripts ?? {}).slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')
   return [`${who}, per job, ${c.completed.toLocaleString('en-US')} jobs: worker path (${c.connections.workerPath} connections) ${list(c.byCommand.workerPath)};` +
     ` producer ${list(c.byCommand.producer)}; run inside scripts (${c.scriptInternal.toFixed(1)}, the most frequent) ${inside}.`]
+}
+
+function fairnessRows (f: Fairness | undefined): string[] {
+  if (f === undefined) return ['| fairness: flowing vendor beside a backlog on a limited vendor | not run | | | | | | | | | |']
+  const lat = (what: string, l: Fairness['unloaded'], base: string, r: number | undefined, target: string, met: string): string =>
+    `| ${what} | ${n(f.flowRate)} jobs/s posted | ${n(l.p50)} | ${n(l.p97_5)} | ${n(l.p99)} | ${l.jobs - l.completed} unfinished (max ${n(l.max)} ms) | | ${base} | ${x(r)} | ${target} | ${met} |`
+  const p99 = ratio(f.loaded.p99, f.unloaded.p99)
+  const delivered = ratio(f.limitedDelivered, f.limitedRate)
+  const backlog = f.backlog.toLocaleString('en-US')
+  return [
+    lat('fairness: flowing vendor alone, POST to complete, 1 worker', f.unloaded, '', undefined, '', ''),
+    lat(`fairness: flowing vendor beside ${backlog} jobs queued on a vendor limited to ${f.limitedRate}/s`, f.loaded, 'alone, p99', p99,
+      `p99 ≤ ${FAIRNESS_P99}x alone`, verdict(p99 === undefined ? undefined : p99 <= FAIRNESS_P99 && f.loaded.completed === f.loaded.jobs)),
+    `| fairness: the limited vendor's delivered rate meanwhile | ${n(f.limitedDelivered, 1)} jobs/s | | | | ${f.limitedLeft.toLocaleString('en-US')} still queued | | its limit, ${f.limitedRate}/s | ${x(delivered)} | 0.8x to 1.1x | ${verdict(delivered === undefined ? undefined : delivered >= 0.8 && delivered <= 1.1)} |`
+  ]
 }
 
 function redisCost (cost: NonNullable<Memory['redisUsecPerCall']>, jobs: string): string {
@@ -119,6 +138,7 @@ export function table (res: Results): string {
     e2eRow('e2e default protocol (syncVendor), 1 worker, mapped rounds', e.protocol1, '', undefined, '', ''),
     e2eRow('e2e mapped vendor (jsonata + bearer) on the sync mock, 1 worker', e.mapped1, 'default protocol, same rounds', ratio(e.mapped1?.jobsPerSec, e.protocol1?.jobsPerSec), 'reported (#10)', ''),
     e2eRow('e2e directoryVendor (vendors.example.json: GET, query key), 1 worker', e.directory1, 'default protocol, same rounds', ratio(e.directory1?.jobsPerSec, e.protocol1?.jobsPerSec), 'reported (#10)', ''),
+    ...fairnessRows(res.fairness),
     httpRow(`POST /jobs, redis, ${jobs} stored`, h.redisPostScaled, 'POST /jobs, redis, 0', ratio(h.redisPostScaled?.reqPerSec, h.redisPost?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisPostScaled, h.redisPost)),
     httpRow(`GET /jobs/{id}, redis, ${jobs} stored`, h.redisGetScaled, 'GET /jobs/{id}, redis, 0', ratio(h.redisGetScaled?.reqPerSec, h.redisGet?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisGetScaled, h.redisGet)),
     `| Redis memory per stored and queued job | ${memory === undefined ? 'not run' : `${n(memory.bytesPerJob)} bytes`} | | | | | | | | | |`
@@ -137,6 +157,7 @@ export function table (res: Results): string {
       ` (WORKER_CONCURRENCY; BullMQ's concurrency the same), each vendor's fleet-wide concurrency ${s.fleetConcurrency}, which never binds. Processes: ${s.processes}.`,
     `Redis calls: one more batch of ${s.countJobs.toLocaleString('en-US')} jobs per side, 1 warm worker, with MONITOR open; client commands attributed by connection` +
       ' (the producer\'s; the bench\'s own left out; the rest is the worker path), commands run inside scripts left out; commandstats counts those too.',
+    `Fairness: ${s.flowRate} jobs/s posted through the API for ${s.flowSeconds} s, alone, then beside ${s.backlog.toLocaleString('en-US')} jobs queued on the limited vendor; 1 worker.`,
     '',
     ...rows,
     '',

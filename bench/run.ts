@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { codeState, machine } from './environment.js'
 import { summariseProfiles } from './cpuprofile.js'
 import { e2ePhase, mappedPhase } from './e2e.js'
+import { fairnessPhase } from './fairness.js'
 import { CONNECTIONS } from './load.js'
 import { stopAll } from './processes.js'
 import { startRedis } from './redis.js'
@@ -16,7 +17,7 @@ import { type Results, write } from './report.js'
 import { httpPhase, mixedPhase, type Settings } from './scenarios.js'
 import { FLEET_CONCURRENCY, startMocks, startService, WORKER_CALLS } from './stack.js'
 
-const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'calls', 'e2e-async', 'mapped']
+const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'calls', 'e2e-async', 'mapped', 'fairness']
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } }
@@ -34,11 +35,11 @@ const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'vfs-bench-profil
 const settings: Settings = values.quick
   ? {
       seconds: 3, rounds: 1, warmupSeconds: 1, mixedSeconds: 4, getIds: 1_000, syncJobs: 2_000, asyncJobs: 1_000, warmJobs: 1_000, scaleJobs: 10_000,
-      countJobs: 2_000
+      countJobs: 2_000, flowRate: 100, flowSeconds: 3, backlog: 2_000
     }
   : {
       seconds: 5, rounds: 3, warmupSeconds: 3, mixedSeconds: 15, getIds: 10_000, syncJobs: 30_000, asyncJobs: 10_000, warmJobs: 5_000, scaleJobs: 1_000_000,
-      countJobs: 2_000
+      countJobs: 2_000, flowRate: 100, flowSeconds: 10, backlog: 10_000
     }
 if (profileDir !== undefined) settings.profileDir = profileDir
 
@@ -64,7 +65,7 @@ async function main (): Promise<Results> {
   }
   console.log(`bench (${res.mode}) on ${res.machine.cpu}, ${res.machine.cores} cores, Node ${res.machine.node}, Redis ${redis.version}`)
   const mocks = await startMocks()
-  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async', 'mapped'].some(want)
+  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async', 'mapped', 'fairness'].some(want)
   const api = usesApi ? await startService('api redis', mocks, { redisUrl: redis.url, profileDir }) : undefined
   try {
     console.log('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
@@ -84,6 +85,10 @@ async function main (): Promise<Results> {
     if (api !== undefined && want('mapped')) {
       console.log('mapped vendors: the default protocol, a mapped vendor on the sync mock and directoryVendor, 1 worker, in interleaved rounds')
       Object.assign(res.e2e, await mappedPhase(redis, api, mocks, settings))
+    }
+    if (api !== undefined && want('fairness')) {
+      console.log('fairness: a flowing vendor\'s jobs, alone, then beside a deep backlog on a limited vendor')
+      res.fairness = await fairnessPhase(redis, api, settings)
     }
   } finally {
     await api?.api.stop()

@@ -21,6 +21,10 @@ export interface Settings {
   scaleJobs: number
   /** Jobs in the batch whose Redis calls are counted, per side. */
   countJobs: number
+  /** Fairness: jobs per second posted to the flowing vendor, for `flowSeconds`, over `backlog` jobs queued on the limited one. */
+  flowRate: number
+  flowSeconds: number
+  backlog: number
   profileDir?: string
 }
 
