@@ -109,9 +109,10 @@ export function table (res: Results): string {
     const r = ratio(f?.reqPerSec, h.baselineGet?.reqPerSec)
     return [r, verdict(r === undefined ? undefined : r >= 0.8)]
   }
+  // Issue #9: at least 1.0x BullMQ; the goal is 1.5x.
   const e2eTarget = (ours: Throughput | undefined, peer: Throughput | undefined): [number | undefined, string] => {
     const r = ratio(ours?.jobsPerSec, peer?.jobsPerSec)
-    return [r, verdict(r === undefined ? undefined : r >= 1.5)]
+    return [r, r === undefined ? '–' : r >= 1.5 ? 'met, goal too' : r >= 1.0 ? 'met (goal not yet)' : verdict(false)]
   }
   const [embeddedGetR, embeddedGetMet] = getTarget(h.embeddedGet)
   const [redisGetR, redisGetMet] = getTarget(h.redisGet)
@@ -129,8 +130,8 @@ export function table (res: Results): string {
     httpRow('GET /jobs/{id}, embedded', h.embeddedGet, 'baseline GET', embeddedGetR, '≥ 0.8x', embeddedGetMet),
     httpRow('GET /jobs/{id}, redis', h.redisGet, 'baseline GET', redisGetR, '≥ 0.8x', redisGetMet),
     httpRow(`mixed: post, then poll until done, redis, 1 worker${flows}`, h.mixed, '', undefined, '', ''),
-    e2eRow('e2e sync vendor, redis, 1 worker', e.sync1, 'BullMQ, 1 worker', sync1R, '≥ 1.5x', sync1Met),
-    e2eRow('e2e sync vendor, redis, 2 workers', e.sync2, 'BullMQ, 2 workers', sync2R, '≥ 1.5x', sync2Met),
+    e2eRow('e2e sync vendor, redis, 1 worker', e.sync1, 'BullMQ, 1 worker', sync1R, '≥ 1.0x (goal 1.5x)', sync1Met),
+    e2eRow('e2e sync vendor, redis, 2 workers', e.sync2, 'BullMQ, 2 workers', sync2R, '≥ 1.0x (goal 1.5x)', sync2Met),
     e2eRow('e2e async vendor + webhook, redis, 1 worker', e.async1, '', undefined, '', ''),
     e2eRow('peer: BullMQ, 1 worker', e.bullmq1, '', undefined, '', ''),
     e2eRow('peer: BullMQ, 2 workers', e.bullmq2, '', undefined, '', ''),
@@ -169,8 +170,8 @@ export function table (res: Results): string {
 }
 
 /**
- * Writes `bench/results/<timestamp>-<mode>.json` and, for a run of every scenario, `latest.json` and
- * `latest.md` (the table); returns the table.
+ * Writes `bench/results/<timestamp>-<mode>.json` and, for a full run of every scenario, `latest.json` and
+ * `latest.md` (the table); returns the table. A quick run is a smoke test (CI runs one): it leaves latest.* alone.
  */
 export function write (res: Results): string {
   const dir = join(ROOT, 'bench', 'results')
@@ -179,7 +180,7 @@ export function write (res: Results): string {
   const json = `${JSON.stringify(res, null, 2)}\n`
   const partial = res.only === undefined ? '' : `-only-${res.only.join('+')}`
   writeFileSync(join(dir, `${res.startedAt.replace(/[:.]/g, '-')}-${res.mode}${partial}.json`), json)
-  if (res.only !== undefined) return md
+  if (res.only !== undefined || res.mode === 'quick') return md
   writeFileSync(join(dir, 'latest.json'), json)
   writeFileSync(join(dir, 'latest.md'), md)
   return md

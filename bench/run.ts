@@ -43,6 +43,10 @@ const settings: Settings = values.quick
     }
 if (profileDir !== undefined) settings.profileDir = profileDir
 
+const began = Date.now()
+/** A phase's heading, with the seconds since the start: where a run's time goes. */
+const phase = (text: string): void => console.log(`${text} [${Math.round((Date.now() - began) / 1000)} s]`)
+
 async function main (): Promise<Results> {
   const startedAt = new Date().toISOString()
   const redis = await startRedis('service redis')
@@ -68,26 +72,26 @@ async function main (): Promise<Results> {
   const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async', 'mapped', 'fairness'].some(want)
   const api = usesApi ? await startService('api redis', mocks, { redisUrl: redis.url, profileDir }) : undefined
   try {
-    console.log('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
+    phase('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
     const { http, memory } = await httpPhase(mocks, redis, api, settings, want)
     res.http = http
     if (memory !== undefined) res.memory = memory
     if (api !== undefined && want('mixed')) {
-      console.log('mixed: post, then poll until done')
+      phase('mixed: post, then poll until done')
       res.http.mixed = await mixedPhase(redis, api, settings)
     }
     if (['e2e-sync', 'bullmq', 'calls', 'e2e-async'].some(want)) {
-      console.log('end to end: the service and BullMQ in interleaved rounds, Redis calls counted per side, then the async vendor')
+      phase('end to end: the service and BullMQ in interleaved rounds, Redis calls counted per side, then the async vendor')
       const { e2e, calls } = await e2ePhase(redis, api, mocks, settings, want)
       res.e2e = e2e
       res.calls = calls
     }
     if (api !== undefined && want('mapped')) {
-      console.log('mapped vendors: the default protocol, a mapped vendor on the sync mock and directoryVendor, 1 worker, in interleaved rounds')
+      phase('mapped vendors: the default protocol, a mapped vendor on the sync mock and directoryVendor, 1 worker, in interleaved rounds')
       Object.assign(res.e2e, await mappedPhase(redis, api, mocks, settings))
     }
     if (api !== undefined && want('fairness')) {
-      console.log('fairness: a flowing vendor\'s jobs, alone, then beside a deep backlog on a limited vendor')
+      phase('fairness: a flowing vendor\'s jobs, alone, then beside a deep backlog on a limited vendor')
       res.fairness = await fairnessPhase(redis, api, settings)
     }
   } finally {
@@ -104,8 +108,9 @@ let code = 0
 try {
   const res = await main()
   const md = write(res)
+  phase('done')
   console.log(`\n${md}`)
-  console.log(`written to bench/results/: a timestamped JSON file${only === undefined ? ', latest.json and latest.md' : ' (a partial run leaves latest.* alone)'}`)
+  console.log(`written to bench/results/: a timestamped JSON file${only === undefined && !values.quick ? ', latest.json and latest.md' : ' (a quick or partial run leaves latest.* alone)'}`)
 } catch (err) {
   console.error(`bench failed: ${(err as Error).stack ?? err}`)
   code = 1
