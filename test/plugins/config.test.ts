@@ -70,7 +70,7 @@ test('a VENDORS_FILE that is unreadable, malformed or incomplete stops the start
   t.throws(() => loadConfig({ VENDORS_FILE: '/nonexistent/vendors.json' }), { name: 'VendorsFileError', message: /cannot be read/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, '{not json') }), VendorsFileError)
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'sync' } }) }), { message: /new vendor "acme" needs "mode" and "url"/ })
-  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'async', url: 'http://x' } }) }), { message: /needs "webhookSecret"/ })
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'async', url: 'http://x' } }) }), { message: /async vendor "acme" needs "webhook.secret" \(or "webhookSecret"\)/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'sync', url: 'http://x', colour: 'red' } }) }), { message: /acme/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { syncVendor: { rateLimit: { perSecond: 0 } } }) }), { message: /perSecond/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { syncVendor: { maxResponseBytes: 0 } }) }), { message: /maxResponseBytes/ })
