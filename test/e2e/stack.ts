@@ -7,6 +7,8 @@ import { JOB_STATUSES } from '../../core/job.js'
 import { startRedis, type TestRedis } from '../redis-server.js'
 import { freePort, SECRET, type TestContext, waitFor } from '../helper.js'
 import type { VendorEntry } from '../../vendors/config.js'
+import type { DialectName } from '../../vendors/mock/dialects.js'
+import { dialectPorts, exampleVendors, SECRETS } from '../dialects.js'
 import { healthy, type Started, startProcess } from './processes.js'
 
 export interface Stack {
@@ -15,6 +17,9 @@ export interface Stack {
   base: string
   syncVendor: string
   asyncVendor: string
+  /** Where the mock process serves each dialect of vendors.example.json. */
+  dialects: Record<DialectName, string>
+  mocks: Started
   workers: Started[]
   startWorker (): Promise<Started>
   post (body: Record<string, unknown>): Promise<{ status: number, id?: string }>
@@ -26,6 +31,8 @@ export interface Stack {
 
 export interface VendorStats {
   received: number
+  /** Calls on the wire now. */
+  open: number
   maxPerSecond: number
   maxCallsPerRequest: number
   distinctRequests: number
@@ -44,25 +51,36 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   env?: Record<string, string>
   mockEnv?: Record<string, string>
   appendonly?: boolean
+  /** Configures the vendors of vendors.example.json, pointed at the mock process, with these fields over theirs. */
+  dialects?: Partial<Record<DialectName, Partial<VendorEntry>>>
+  /** Keeps every line each process writes, not only the last ones (`kept`). */
+  keepAll?: boolean
 } = {}): Promise<Stack> {
   const redis = await startRedis(t, { appendonly: opts.appendonly ?? false })
   const [port, syncPort, asyncPort] = [await freePort(), await freePort(), await freePort()]
   const syncVendor = `http://127.0.0.1:${syncPort}`
   const asyncVendor = `http://127.0.0.1:${asyncPort}`
+  // The mock process always serves the dialects too: on ports of their own, so that stacks never collide.
+  const dialects = await dialectPorts()
   const vendorsFile = join(t.testdir(), 'vendors.json')
   const vendors = typeof opts.vendors === 'function' ? opts.vendors({ sync: syncVendor, async: asyncVendor }) : opts.vendors
   writeFileSync(vendorsFile, JSON.stringify({
+    ...(opts.dialects === undefined ? {} : exampleVendors(dialects.urls, opts.dialects)),
     ...vendors,
     syncVendor: { url: syncVendor, ...vendors?.syncVendor },
     asyncVendor: { url: asyncVendor, ...vendors?.asyncVendor }
   }))
   const base = `http://127.0.0.1:${port}`
-  const env = { REDIS_URL: redis.url, VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.env }
+  const env = { REDIS_URL: redis.url, VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...SECRETS, ...opts.env }
+  const keep = opts.keepAll ? () => true : undefined
 
-  const mocks = startProcess(t, 'vendors/mock/server.ts', { SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.mockEnv })
-  const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' })
+  const mocks = startProcess(t, 'vendors/mock/server.ts', {
+    SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), ...dialects.env, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...SECRETS, ...opts.mockEnv
+  }, keep)
+  const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, keep)
   await healthy(api, base)
-  await waitFor(async () => (await fetch(`${syncVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')
+  // The mock process listens on all its ports before the last one answers.
+  await waitFor(async () => (await fetch(`${dialects.urls.enrichHmacVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')
   if (mocks.child.exitCode !== null) throw new Error(mocks.output())
 
   const dispatcher = new Agent({ connections: 50 })
@@ -74,10 +92,12 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
     base,
     syncVendor,
     asyncVendor,
+    dialects: dialects.urls,
+    mocks,
     workers,
     async startWorker () {
       const workerPort = await freePort()
-      const worker = startProcess(t, 'workers/worker.ts', { ...env, WORKER_PORT: String(workerPort), LOG_LEVEL: 'info' }, completion)
+      const worker = startProcess(t, 'workers/worker.ts', { LOG_LEVEL: 'info', ...env, WORKER_PORT: String(workerPort) }, keep ?? completion)
       await healthy(worker, `http://127.0.0.1:${workerPort}`)
       workers.push(worker)
       return worker

@@ -1,0 +1,45 @@
+import { Redis } from 'ioredis'
+import t, { test } from 'tap'
+import { request } from 'undici'
+import { DIALECT_JOBS, DIALECTS, dialectJob, ended, tokenStats } from '../dialects.js'
+import { skipWithoutRedis } from '../redis-server.js'
+import { allEnded, postMany, startStack } from './stack.js'
+
+const skip = skipWithoutRedis(t)
+
+test('every dialect completes its jobs in Redis mode: an API without a worker, two standalone workers and the mock process', { skip }, async (t) => {
+  const stack = await startStack(t, { dialects: {} })
+  const redis = new Redis(stack.redis.url)
+  t.teardown(() => redis.disconnect())
+  await Promise.all([stack.startWorker(), stack.startWorker()])
+  const ids = await postMany(stack, DIALECT_JOBS.length * 4, (i) => {
+    const { vendor, body } = dialectJob(i)
+    return { vendor, ...body }
+  })
+  const statuses = await allEnded(stack, redis, ids, 20_000, DIALECTS)
+  t.same(statuses, ids.map(() => 'complete'))
+  for (const [i, id] of ids.entries()) {
+    const { vendor, result } = dialectJob(i)
+    t.match(await ended(stack.base, id), { status: 'complete', vendor, attempts: 1, result }, vendor)
+  }
+  t.ok(stack.workers.every((w) => w.kept.length > 0), 'both workers took a share')
+})
+
+test('OAuth2: the fleet of two workers fetches one token for many jobs, and after a revocation one new token, not one per worker', { skip }, async (t) => {
+  const stack = await startStack(t, { dialects: { companyVendor: { rateLimit: { perSecond: 200, burst: 50 } } } })
+  const redis = new Redis(stack.redis.url)
+  t.teardown(() => redis.disconnect())
+  await Promise.all([stack.startWorker(), stack.startWorker()])
+  const company = stack.dialects.companyVendor
+  const first = await postMany(stack, 60, (i) => ({ vendor: 'companyVendor', domain: `first-${i}.io` }))
+  t.same(await allEnded(stack, redis, first, 20_000, ['companyVendor']), first.map(() => 'complete'))
+  t.match(await tokenStats(company), { tokensIssued: 1 }, 'one token for 60 jobs over two workers')
+  t.ok(stack.workers.every((w) => w.kept.length > 0), 'both workers called the vendor')
+
+  await request(`${company}/admin/oauth/revoke`, { method: 'POST' }).then((res) => res.body.dump())
+  const second = await postMany(stack, 60, (i) => ({ vendor: 'companyVendor', domain: `second-${i}.io` }))
+  t.same(await allEnded(stack, redis, [...first, ...second], 20_000, ['companyVendor']), [...first, ...second].map(() => 'complete'))
+  const seen = await tokenStats(company)
+  t.match(seen, { tokensIssued: 2, activeTokens: 1 }, 'one new token after the revocation')
+  t.comment(`token endpoint: ${JSON.stringify(seen)}`)
+})
