@@ -105,7 +105,7 @@ export async function postJob (base: string, body: Record<string, unknown>): Pro
   return json.request_id
 }
 
-export type JobAnswer = { request_id: string, status: string, attempts: number, result?: Record<string, unknown>, error?: string, next_attempt_at?: string, last_error?: string }
+export type JobAnswer = { request_id: string, status: string, vendor: string, attempts: number, created_at: string, updated_at: string, result?: Record<string, unknown>, error?: string, next_attempt_at?: string, last_error?: string }
 
 /** GET /jobs/{id} as its raw text and parsed. */
 export async function getJob (base: string, id: string): Promise<{ text: string, job: JobAnswer }> {
