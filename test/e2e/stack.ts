@@ -47,7 +47,7 @@ export const completion = (line: string): boolean => line.includes('"msg":"job c
  */
 export async function startStack (t: TestContext & { testdir (): string }, opts: {
   /** Entries over the defaults; a function is given the mock vendors' URLs, for vendors of its own. */
-  vendors?: Record<string, VendorEntry> | ((urls: { sync: string, async: string }) => Record<string, VendorEntry>)
+  vendors?: Record<string, VendorEntry> | ((urls: { sync: string, async: string } & Record<DialectName, string>) => Record<string, VendorEntry>)
   env?: Record<string, string>
   mockEnv?: Record<string, string>
   appendonly?: boolean
@@ -63,7 +63,7 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   // The mock process always serves the dialects too: on ports of their own, so that stacks never collide.
   const dialects = await dialectPorts()
   const vendorsFile = join(t.testdir(), 'vendors.json')
-  const vendors = typeof opts.vendors === 'function' ? opts.vendors({ sync: syncVendor, async: asyncVendor }) : opts.vendors
+  const vendors = typeof opts.vendors === 'function' ? opts.vendors({ sync: syncVendor, async: asyncVendor, ...dialects.urls }) : opts.vendors
   writeFileSync(vendorsFile, JSON.stringify({
     ...(opts.dialects === undefined ? {} : exampleVendors(dialects.urls, opts.dialects)),
     ...vendors,
