@@ -1,15 +1,23 @@
 import { readFileSync } from 'node:fs'
-import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import type { VendorEntry } from '../vendors/config.js'
 import { buildDialectMocks, type DEV_SECRETS, DIALECT_PORTS, type DialectName } from '../vendors/mock/dialects.js'
-import type { MockFaults } from '../vendors/mock/faults.js'
+import { type MockFaults, NO_FAULTS } from '../vendors/mock/faults.js'
 import { freePort, type TestContext, waitFor } from './helper.js'
 
 export const DIALECTS = Object.keys(DIALECT_PORTS) as DialectName[]
 
 /** vendors.example.json as the repository ships it. */
 export const EXAMPLE: Record<DialectName, VendorEntry> = JSON.parse(readFileSync(new URL('../vendors.example.json', import.meta.url), 'utf8'))
+
+type Poll = NonNullable<VendorEntry['poll']>
+
+/** The example poll vendor's `poll`, with some of its fields replaced. */
+export function examplePoll (over: Partial<Poll>): Poll {
+  const poll = EXAMPLE.pollVendor.poll
+  if (poll === undefined) throw new Error('vendors.example.json has lost pollVendor.poll')
+  return { ...poll, ...over }
+}
 
 /** Distinctive secret values, so that a test can search logs, answers and stored jobs for them. */
 export const SECRETS: Record<keyof typeof DEV_SECRETS, string> = {
@@ -38,7 +46,7 @@ export function leaked (text: string): string[] {
   return SECRET_FORMS.filter((secret) => text.includes(secret))
 }
 
-/** The example entries of `names`, with every URL (url, tokenUrl) moved to the origin `urls` gives the vendor. */
+/** The example entries of the vendors `urls` names, every URL of each (url, tokenUrl) moved to the origin given; `over` replaces fields. */
 export function exampleVendors (urls: Partial<Record<DialectName, string>>, over: Partial<Record<DialectName, Partial<VendorEntry>>> = {}): Record<string, VendorEntry> {
   const vendors: Record<string, VendorEntry> = {}
   for (const [name, url] of Object.entries(urls) as Array<[DialectName, string]>) {
@@ -49,24 +57,19 @@ export function exampleVendors (urls: Partial<Record<DialectName, string>>, over
   return vendors
 }
 
-export interface DialectMocks {
-  mocks: Record<DialectName, FastifyInstance>
-  urls: Record<DialectName, string>
-}
-
-/** The dialect mocks in this process, with the test secrets, each on a free port until the test ends. */
-export async function startDialectMocks (t: TestContext, opts: { faults?: Partial<MockFaults>, pollReadyAfterMs?: number, tokenTtlS?: number } = {}): Promise<DialectMocks> {
+/** The dialect mocks in this process, with the test secrets, each on a free port until the test ends; where each listens. */
+export async function startDialectMocks (t: TestContext, opts: { faults?: Partial<MockFaults>, pollReadyAfterMs?: number } = {}): Promise<{ urls: Record<DialectName, string> }> {
   const mocks = buildDialectMocks({
     secrets: SECRETS,
-    faults: { latencyMs: 0, failRate: 0, rate429: 0, retryAfterS: 1, hangRate: 0, malformedRate: 0, webhookDropRate: 0, webhookDuplicateRate: 0, webhookEarlyRate: 0, webhookDelayMinMs: 20, webhookDelayMaxMs: 80, ...opts.faults },
+    faults: { ...NO_FAULTS, webhookDelayMinMs: 20, webhookDelayMaxMs: 80, ...opts.faults },
     pollReadyAfterMs: opts.pollReadyAfterMs ?? 300,
-    tokenTtlS: opts.tokenTtlS ?? 3600,
+    tokenTtlS: 3600,
     level: 'silent'
   })
   t.teardown(() => Promise.all(Object.values(mocks).map((mock) => mock.close())))
   const urls = {} as Record<DialectName, string>
   for (const name of DIALECTS) urls[name] = await mocks[name].listen({ port: 0, host: '127.0.0.1' })
-  return { mocks, urls }
+  return { urls }
 }
 
 /** Free ports for the dialect mocks of another process: the variables to start it with, and the URLs. */

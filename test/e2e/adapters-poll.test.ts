@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { request } from 'undici'
-import { EXAMPLE, getJob } from '../dialects.js'
+import { examplePoll, getJob } from '../dialects.js'
 import { waitFor } from '../helper.js'
 import { skipWithoutRedis } from '../redis-server.js'
 import { allEnded, postMany, startStack } from './stack.js'
@@ -10,9 +10,8 @@ const skip = skipWithoutRedis(t)
 
 test('a worker SIGKILLed while its jobs are being polled: another worker continues the polling and every job completes, submitted once', { skip }, async (t) => {
   const JOBS = 10
-  const poll = EXAMPLE.pollVendor.poll ?? { request: {}, intervalMs: 500, done: 'true' }
   const stack = await startStack(t, {
-    dialects: { pollVendor: { poll: { ...poll, intervalMs: 200 } } },
+    dialects: { pollVendor: { poll: examplePoll({ intervalMs: 200 }) } },
     env: { LEASE_MS: '1000' },
     // Each poll stays on the wire a while, so that the kill catches some: their leases must run out first.
     mockEnv: { POLL_VENDOR_READY_AFTER_MS: '3000', MOCK_LATENCY_MS: '150' }

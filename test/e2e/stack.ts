@@ -19,7 +19,6 @@ export interface Stack {
   asyncVendor: string
   /** Where the mock process serves each dialect of vendors.example.json. */
   dialects: Record<DialectName, string>
-  mocks: Started
   workers: Started[]
   startWorker (): Promise<Started>
   post (body: Record<string, unknown>): Promise<{ status: number, id?: string }>
@@ -93,7 +92,6 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
     syncVendor,
     asyncVendor,
     dialects: dialects.urls,
-    mocks,
     workers,
     async startWorker () {
       const workerPort = await freePort()

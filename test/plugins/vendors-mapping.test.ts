@@ -1,11 +1,9 @@
 import { test } from 'tap'
 import type { VendorEntry } from '../../vendors/config.js'
 import { listenTestApp } from '../helper.js'
-import { ended, EXAMPLE, exampleVendors, postJob, startDialectMocks, useSecrets } from '../dialects.js'
+import { ended, examplePoll, exampleVendors, postJob, startDialectMocks, useSecrets } from '../dialects.js'
 
 useSecrets()
-
-const POLL = EXAMPLE.pollVendor.poll ?? { request: {}, intervalMs: 500, done: 'true' }
 
 /** Mappings that compile but break on the answer or the job they meet: each vendor, its job, and the error that must fail it. */
 const BROKEN: Array<{ vendor: string, base: 'peopleVendor' | 'pollVendor', over: Partial<VendorEntry>, body: Record<string, unknown>, error: RegExp }> = [
@@ -40,7 +38,7 @@ const BROKEN: Array<{ vendor: string, base: 'peopleVendor' | 'pollVendor', over:
   {
     vendor: 'pollStringVendor',
     base: 'pollVendor',
-    over: { poll: { ...POLL, intervalMs: 100, done: 'body.state' } },
+    over: { poll: examplePoll({ intervalMs: 100, done: 'body.state' }) },
     body: { q: 1 },
     error: /^vendor "pollStringVendor": poll\.done: yielded a string, expected true or false$/
   }

@@ -1,18 +1,16 @@
 import { test } from 'tap'
 import { request } from 'undici'
 import { listenTestApp, waitFor } from '../helper.js'
-import { ended, EXAMPLE, exampleVendors, getJob, postJob, startDialectMocks, useSecrets } from '../dialects.js'
+import { ended, examplePoll, exampleVendors, getJob, postJob, startDialectMocks, useSecrets } from '../dialects.js'
 
 useSecrets()
-
-const POLL = EXAMPLE.pollVendor.poll ?? { request: {}, intervalMs: 500, done: 'true' }
 
 test("jobs waiting on polls stay processing and show their next poll; the polls keep within the vendor's rate limit, measured at the vendor", async (t) => {
   const JOBS = 5
   const rateLimit = { perSecond: 5, burst: 2 }
   const { urls } = await startDialectMocks(t, { pollReadyAfterMs: 3000 })
   // Polls every 100 ms would be 50 calls a second for five jobs: the limit holds them to 5.
-  const { url } = await listenTestApp(t, {}, exampleVendors({ pollVendor: urls.pollVendor }, { pollVendor: { rateLimit, poll: { ...POLL, intervalMs: 100 } } }))
+  const { url } = await listenTestApp(t, {}, exampleVendors({ pollVendor: urls.pollVendor }, { pollVendor: { rateLimit, poll: examplePoll({ intervalMs: 100 }) } }))
   const ids = await Promise.all(Array.from({ length: JOBS }, (_, i) => postJob(url, { vendor: 'pollVendor', n: i })))
   const waiting = await waitFor(async () => {
     const { job } = await getJob(url, ids[0] ?? '')
@@ -31,7 +29,7 @@ test("jobs waiting on polls stay processing and show their next poll; the polls 
 test('a poll vendor that never finishes fails the job at callbackTimeoutMs with "poll timed out"', async (t) => {
   const callbackTimeoutMs = 1_500
   const { urls } = await startDialectMocks(t, { pollReadyAfterMs: 3_600_000 })
-  const { url } = await listenTestApp(t, {}, exampleVendors({ pollVendor: urls.pollVendor }, { pollVendor: { callbackTimeoutMs, poll: { ...POLL, intervalMs: 200 } } }))
+  const { url } = await listenTestApp(t, {}, exampleVendors({ pollVendor: urls.pollVendor }, { pollVendor: { callbackTimeoutMs, poll: examplePoll({ intervalMs: 200 }) } }))
   const job = await ended(url, await postJob(url, { vendor: 'pollVendor', n: 1 }))
   t.match(job, { status: 'failed', attempts: 1, error: /^poll timed out: pollVendor did not finish the job in time \(deadline \S+\)$/ })
   const waited = Date.parse(job.updated_at) - Date.parse(job.created_at)
@@ -41,7 +39,7 @@ test('a poll vendor that never finishes fails the job at callbackTimeoutMs with 
 
 test("a job the poll vendor reports failed fails with the vendor's reason", async (t) => {
   const { urls } = await startDialectMocks(t, { pollReadyAfterMs: 200 })
-  const { url } = await listenTestApp(t, {}, exampleVendors({ pollVendor: urls.pollVendor }, { pollVendor: { poll: { ...POLL, intervalMs: 100 } } }))
+  const { url } = await listenTestApp(t, {}, exampleVendors({ pollVendor: urls.pollVendor }, { pollVendor: { poll: examplePoll({ intervalMs: 100 }) } }))
   const job = await ended(url, await postJob(url, { vendor: 'pollVendor', simulate: 'failure' }))
   t.match(job, { status: 'failed', attempts: 1, error: 'the query could not be answered' })
 })
