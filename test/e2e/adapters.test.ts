@@ -46,3 +46,17 @@ test('OAuth2: the fleet of two workers fetches one token for many jobs, and afte
   t.same(attempts, second.map(() => 1), 'the 401 was retried within the attempt, with the new token')
   t.match(await tokenStats(company), { tokenRequests: 2, tokensIssued: 2, activeTokens: 1 }, 'one new token after the revocation')
 })
+
+test("callbacks naming the vendor's own id that arrive before the acceptance is recorded complete their jobs in Redis mode too", { skip }, async (t) => {
+  const stack = await startStack(t, { dialects: { enrichVendor: {}, enrichHmacVendor: {} }, mockEnv: { MOCK_WEBHOOK_EARLY_RATE: '1' } })
+  const redis = new Redis(stack.redis.url)
+  t.teardown(() => redis.disconnect())
+  await Promise.all([stack.startWorker(), stack.startWorker()])
+  const vendors = ['enrichVendor', 'enrichHmacVendor'] as const
+  const ids = await postMany(stack, 20, (i) => ({ vendor: vendors[i % 2], n: i }))
+  t.same(await allEnded(stack, redis, ids, 15_000, [...vendors]), ids.map(() => 'complete'))
+  for (const vendor of vendors) {
+    const seen = await stack.vendorStats(stack.dialects[vendor])
+    t.match(seen, { webhooksSent: 10, webhooksRejected: 0 }, `${vendor}'s early callbacks were all taken`)
+  }
+})
