@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis'
 import t, { test } from 'tap'
-import { request } from 'undici'
-import { DIALECT_JOBS, DIALECTS, dialectJob, ended, tokenStats } from '../dialects.js'
+import { DIALECT_JOBS, DIALECTS, dialectJob, ended } from '../dialects.js'
 import { skipWithoutRedis } from '../redis-server.js'
 import { allEnded, postMany, startStack } from './stack.js'
 
@@ -23,28 +22,6 @@ test('every dialect completes its jobs in Redis mode: an API without a worker, t
     t.match(await ended(stack.base, id), { status: 'complete', vendor, attempts: 1, result }, vendor)
   }
   t.ok(stack.workers.every((w) => w.kept.length > 0), 'both workers took a share')
-})
-
-test('OAuth2: the fleet of two workers fetches one token for many jobs, and after a revocation one new token, not one per worker', { skip }, async (t) => {
-  // Paced over a second or so, so that both workers take their share of each batch.
-  const stack = await startStack(t, { dialects: { companyVendor: { rateLimit: { perSecond: 50, burst: 10 } } } })
-  const redis = new Redis(stack.redis.url)
-  t.teardown(() => redis.disconnect())
-  await Promise.all([stack.startWorker(), stack.startWorker()])
-  const company = stack.dialects.companyVendor
-  const first = await postMany(stack, 60, (i) => ({ vendor: 'companyVendor', domain: `first-${i}.io` }))
-  t.same(await allEnded(stack, redis, first, 20_000, ['companyVendor']), first.map(() => 'complete'))
-  t.match(await tokenStats(company), { tokensIssued: 1 }, 'one token for 60 jobs over two workers')
-  t.ok(stack.workers.every((w) => w.kept.length > 0), 'both workers called the vendor')
-
-  await request(`${company}/admin/oauth/revoke`, { method: 'POST' }).then((res) => res.body.dump())
-  const before = stack.workers.map((w) => w.kept.length)
-  const second = await postMany(stack, 60, (i) => ({ vendor: 'companyVendor', domain: `second-${i}.io` }))
-  t.same(await allEnded(stack, redis, [...first, ...second], 20_000, ['companyVendor']), [...first, ...second].map(() => 'complete'))
-  t.ok(stack.workers.every((w, i) => w.kept.length > (before[i] ?? 0)), 'both workers met the revoked token')
-  const attempts = await Promise.all(second.map(async (id) => (await ended(stack.base, id)).attempts))
-  t.same(attempts, second.map(() => 1), 'the 401 was retried within the attempt, with the new token')
-  t.match(await tokenStats(company), { tokenRequests: 2, tokensIssued: 2, activeTokens: 1 }, 'one new token after the revocation')
 })
 
 test("callbacks naming the vendor's own id that arrive before the acceptance is recorded complete their jobs in Redis mode too", { skip }, async (t) => {
