@@ -52,7 +52,7 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   appendonly?: boolean
   /** Configures the vendors of vendors.example.json, pointed at the mock process, with these fields over theirs. */
   dialects?: Partial<Record<DialectName, Partial<VendorEntry>>>
-  /** Keeps every line each process writes, not only the last ones (`kept`). */
+  /** Every process keeps every line it writes in `kept` (the workers then not only their completions). */
   keepAll?: boolean
 } = {}): Promise<Stack> {
   const redis = await startRedis(t, { appendonly: opts.appendonly ?? false })
