@@ -55,9 +55,9 @@ export async function buildTestApp (t: TestContext, config: Config = testConfig(
 }
 
 /** The app with its log lines kept as parsed objects, for tests of what the service logs. */
-export async function buildLoggedTestApp (t: TestContext, config: Config = testConfig()): Promise<{ app: FastifyInstance, logs: Array<Record<string, unknown>> }> {
+export async function buildLoggedTestApp (t: TestContext, config: Config = testConfig(), level = 'info'): Promise<{ app: FastifyInstance, logs: Array<Record<string, unknown>> }> {
   const logs: Array<Record<string, unknown>> = []
-  const app = await buildApp(config, { logger: { level: 'info', stream: { write: (line: string) => logs.push(JSON.parse(line)) } } })
+  const app = await buildApp(config, { logger: { level, stream: { write: (line: string) => logs.push(JSON.parse(line)) } } })
   t.teardown(() => app.close())
   await app.ready()
   return { app, logs }

@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { BreakerPolicy } from '../core/dispatch/breaker.js'
 import { parseDuration } from '../core/dispatch/limits.js'
+import { firstProblem } from './adapters/check.js'
 import { AdapterFields, type Auth, Mode, type RequestMapping, type ResponseMapping } from './adapters/entry.js'
 
 export type { BreakerPolicy }
@@ -118,11 +119,7 @@ export function mergeVendors (
   entries: unknown,
   source = 'VENDORS_FILE'
 ): Vendors {
-  if (!Value.Check(VendorsFile, entries)) {
-    const first = Value.Errors(VendorsFile, entries).First()
-    const where = first === undefined ? '' : `${first.path || '/'}: `
-    throw new VendorsFileError(`${source} is invalid: ${where}${first?.message ?? 'not an object of vendor entries'}`)
-  }
+  if (!Value.Check(VendorsFile, entries)) throw new VendorsFileError(`${source} is invalid: ${problemOf(entries)}`)
   const vendors = new Map<string, VendorConfig>()
   for (const [name, base] of Object.entries(defaults)) vendors.set(name, { name, ...base })
   for (const [name, entry] of Object.entries(entries)) {
@@ -149,6 +146,21 @@ export function mergeVendors (
     vendors.set(name, merged)
   }
   return vendors
+}
+
+/**
+ * The first problem, naming the vendor and the dotted field as compileVendor does; a union (auth, signature)
+ * is explained by the variant its type or scheme names, not as "Expected union value".
+ */
+function problemOf (entries: unknown): string {
+  if (entries !== null && typeof entries === 'object' && !Array.isArray(entries)) {
+    for (const [name, entry] of Object.entries(entries)) {
+      const problem = firstProblem(VendorEntry, entry)
+      if (problem !== undefined) return `vendor "${name}": ${problem.path === '' ? '' : `${problem.path}: `}${problem.message}`
+    }
+  }
+  const problem = firstProblem(VendorsFile, entries)
+  return problem === undefined ? 'not an object of vendor entries' : `${problem.path || '/'}: ${problem.message}`
 }
 
 function windowOf (window: string | number, where: string): number {

@@ -9,7 +9,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export interface Started {
   child: ChildProcess
   output: () => string
-  /** Every whole log line `keep` picked, however long the process ran. */
+  /** Every whole line of stdout and stderr that `keep` picked, however long the process ran. */
   kept: string[]
   stop (signal?: NodeJS.Signals): Promise<number | null>
 }
@@ -22,16 +22,19 @@ export function startProcess (t: TestContext, entry: string, env: Record<string,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let log = ''
-  let partial = ''
   const kept: string[] = []
-  child.stdout?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000)
-    if (keep === undefined) return
-    const lines = (partial + chunk.toString()).split('\n')
-    partial = lines.pop() ?? ''
-    for (const line of lines) if (keep(line)) kept.push(line)
-  })
-  child.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-20_000) })
+  const reader = () => {
+    let partial = ''
+    return (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-20_000)
+      if (keep === undefined) return
+      const lines = (partial + chunk.toString()).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) if (keep(line)) kept.push(line)
+    }
+  }
+  child.stdout?.on('data', reader())
+  child.stderr?.on('data', reader())
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
     const exited = once(child, 'exit')

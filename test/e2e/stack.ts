@@ -4,12 +4,13 @@ import { Cluster, Redis } from 'ioredis'
 import type { RedisClient } from '../../core/backends/redis/client.js'
 import { Agent, request } from 'undici'
 import { redisKeys } from '../../core/backends/redis/keys.js'
-import { DIALECT_PORTS } from '../../vendors/mock/dialects.js'
 import { JOB_STATUSES } from '../../core/job.js'
 import { startRedisCluster } from '../redis-cluster.js'
 import { startRedis, type TestRedis } from '../redis-server.js'
 import { freePort, SECRET, type TestContext, waitFor } from '../helper.js'
 import type { VendorEntry } from '../../vendors/config.js'
+import type { DialectName } from '../../vendors/mock/dialects.js'
+import { dialectPorts, exampleVendors, SECRETS } from '../dialects.js'
 import { healthy, type Started, startProcess } from './processes.js'
 
 export interface Stack {
@@ -21,6 +22,8 @@ export interface Stack {
   base: string
   syncVendor: string
   asyncVendor: string
+  /** Where the mock process serves each dialect of vendors.example.json. */
+  dialects: Record<DialectName, string>
   workers: Started[]
   startWorker (): Promise<Started>
   post (body: Record<string, unknown>): Promise<{ status: number, id?: string }>
@@ -32,6 +35,8 @@ export interface Stack {
 
 export interface VendorStats {
   received: number
+  /** Calls on the wire now. */
+  open: number
   maxPerSecond: number
   maxCallsPerRequest: number
   distinctRequests: number
@@ -46,12 +51,16 @@ export const completion = (line: string): boolean => line.includes('"msg":"job c
  */
 export async function startStack (t: TestContext & { testdir (): string }, opts: {
   /** Entries over the defaults; a function is given the mock vendors' URLs, for vendors of its own. */
-  vendors?: Record<string, VendorEntry> | ((urls: { sync: string, async: string }) => Record<string, VendorEntry>)
+  vendors?: Record<string, VendorEntry> | ((urls: { sync: string, async: string } & Record<DialectName, string>) => Record<string, VendorEntry>)
   env?: Record<string, string>
   mockEnv?: Record<string, string>
   appendonly?: boolean
   /** Run on a three-master Redis Cluster instead of one server. */
   cluster?: boolean
+  /** Configures the vendors of vendors.example.json, pointed at the mock process, with these fields over theirs. */
+  dialects?: Partial<Record<DialectName, Partial<VendorEntry>>>
+  /** Every process keeps every line it writes in `kept` (the workers then not only their completions). */
+  keepAll?: boolean
 } = {}): Promise<Stack> {
   const redis = opts.cluster === true
     ? await startRedisCluster(t, { appendonly: opts.appendonly ?? false })
@@ -59,23 +68,27 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   const [port, syncPort, asyncPort] = [await freePort(), await freePort(), await freePort()]
   const syncVendor = `http://127.0.0.1:${syncPort}`
   const asyncVendor = `http://127.0.0.1:${asyncPort}`
+  // The mock process always serves the dialects too: on ports of their own, so that stacks never collide.
+  const dialects = await dialectPorts()
   const vendorsFile = join(t.testdir(), 'vendors.json')
-  const vendors = typeof opts.vendors === 'function' ? opts.vendors({ sync: syncVendor, async: asyncVendor }) : opts.vendors
+  const vendors = typeof opts.vendors === 'function' ? opts.vendors({ sync: syncVendor, async: asyncVendor, ...dialects.urls }) : opts.vendors
   writeFileSync(vendorsFile, JSON.stringify({
+    ...(opts.dialects === undefined ? {} : exampleVendors(dialects.urls, opts.dialects)),
     ...vendors,
     syncVendor: { url: syncVendor, ...vendors?.syncVendor },
     asyncVendor: { url: asyncVendor, ...vendors?.asyncVendor }
   }))
   const base = `http://127.0.0.1:${port}`
-  const env = { REDIS_URL: redis.url, REDIS_CLUSTER: String(opts.cluster === true), VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.env }
+  const env = { REDIS_URL: redis.url, REDIS_CLUSTER: String(opts.cluster === true), VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...SECRETS, ...opts.env }
+  const keep = opts.keepAll ? () => true : undefined
 
-  // The other dialects' mocks take any free port: several stacks run at once.
-  const dialects = Object.fromEntries(Object.values(DIALECT_PORTS).map(({ env: name }) => [name, '0']))
   const mocks = startProcess(t, 'vendors/mock/server.ts', {
-    ...dialects, SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.mockEnv })
-  const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' })
+    SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), ...dialects.env, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...SECRETS, ...opts.mockEnv
+  }, keep)
+  const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, keep)
   await healthy(api, base)
-  await waitFor(async () => (await fetch(`${syncVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')
+  // The mock process listens on all its ports before the last one answers.
+  await waitFor(async () => (await fetch(`${dialects.urls.enrichHmacVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')
   if (mocks.child.exitCode !== null) throw new Error(mocks.output())
 
   const dispatcher = new Agent({ connections: 50 })
@@ -93,10 +106,11 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
     base,
     syncVendor,
     asyncVendor,
+    dialects: dialects.urls,
     workers,
     async startWorker () {
       const workerPort = await freePort()
-      const worker = startProcess(t, 'workers/worker.ts', { ...env, WORKER_PORT: String(workerPort), LOG_LEVEL: 'info' }, completion)
+      const worker = startProcess(t, 'workers/worker.ts', { LOG_LEVEL: 'info', ...env, WORKER_PORT: String(workerPort) }, keep ?? completion)
       await healthy(worker, `http://127.0.0.1:${workerPort}`)
       workers.push(worker)
       return worker

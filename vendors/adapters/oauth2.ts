@@ -99,14 +99,17 @@ export function createTokenManager (vendor: string, client: OAuth2Client, opts: 
     return { token, refreshAt: now() + lifetimeMs - Math.min(60_000, lifetimeMs / 10) }
   }
 
-  async function awaitPeer (): Promise<string | undefined> {
+  /** The fleet's token once the worker holding the lock has it; its failure, said as it was, when its fetch failed. */
+  async function awaitPeer (lockKey: string): Promise<string> {
     const end = now() + Math.min(lockTtlMs, PEER_WAIT_MS)
-    while (now() < end) {
-      await sleep(PEER_POLL_MS)
+    for (;;) {
       const shared = await cache.get(key)
       if (usable(shared)) return adopt(shared)
+      const failed = await cache.failure?.(lockKey)
+      if (failed !== undefined) throw pauseFor(PEER_WAIT_MS, failed)
+      if (now() >= end) throw pauseFor(PEER_WAIT_MS, 'was being fetched by another worker and did not arrive in time')
+      await sleep(PEER_POLL_MS)
     }
-    return undefined
   }
 
   async function obtain (): Promise<string> {
@@ -117,11 +120,7 @@ export function createTokenManager (vendor: string, client: OAuth2Client, opts: 
     // A lock we took is ours until it lapses: after our own failed fetch we try again when our backoff ends.
     if (cache.lock !== undefined && !(held?.key === lockKey && held.until > now())) {
       const until = now() + lockTtlMs
-      if (!await cache.lock(lockKey, lockTtlMs)) {
-        const token = await awaitPeer()
-        if (token === undefined) throw pauseFor(PEER_WAIT_MS, 'was being fetched by another worker and did not arrive in time')
-        return token
-      }
+      if (!await cache.lock(lockKey, lockTtlMs)) return awaitPeer(lockKey)
       held = { key: lockKey, until }
     }
     let fresh: CachedToken
@@ -129,7 +128,11 @@ export function createTokenManager (vendor: string, client: OAuth2Client, opts: 
       fresh = await fetchToken()
     } catch (err) {
       failures++
-      throw pauseFor(Math.min(MAX_BACKOFF_MS, (opts.backoffMs ?? 1_000) * 2 ** (failures - 1)), (err as Error).message)
+      const why = (err as Error).message
+      // While the lock stands the others wait on it: they tell their jobs what went wrong here, not that they
+      // waited. A cache that cannot take the note loses only that: this failure is still reported.
+      if (held?.key === lockKey && held.until > now()) await cache.noteFailure?.(lockKey, hide(why), held.until - now()).catch(() => {})
+      throw pauseFor(Math.min(MAX_BACKOFF_MS, (opts.backoffMs ?? 1_000) * 2 ** (failures - 1)), why)
     }
     failures = 0
     pause = undefined

@@ -14,11 +14,14 @@ export interface TokenCache {
   set (key: string, token: CachedToken, ttlMs: number): Promise<void>
   /** True when this caller took the lock; absent: every process fetches on its own (one process, or a test). */
   lock? (key: string, ttlMs: number): Promise<boolean>
+  /** Why the fetch under a lock failed, kept while the lock stands, so that callers who could not take it can say. */
+  noteFailure? (key: string, reason: string, ttlMs: number): Promise<void>
+  failure? (key: string): Promise<string | undefined>
 }
 
 /** One process's cache: embedded mode, and tests. */
 export function createMemoryTokenCache (now: () => number = Date.now): TokenCache {
-  const entries = new Map<string, { value: CachedToken | true, until: number }>()
+  const entries = new Map<string, { value: CachedToken | string | true, until: number }>()
   const live = (key: string) => {
     const entry = entries.get(key)
     if (entry !== undefined && entry.until <= now()) entries.delete(key)
@@ -27,7 +30,7 @@ export function createMemoryTokenCache (now: () => number = Date.now): TokenCach
   return {
     async get (key) {
       const value = live(key)?.value
-      return value === undefined || value === true ? undefined : value
+      return typeof value === 'object' ? value : undefined
     },
     async set (key, token, ttlMs) {
       entries.set(key, { value: token, until: now() + ttlMs })
@@ -36,6 +39,13 @@ export function createMemoryTokenCache (now: () => number = Date.now): TokenCach
       if (live(key) !== undefined) return false
       entries.set(key, { value: true, until: now() + ttlMs })
       return true
+    },
+    async noteFailure (key, reason, ttlMs) {
+      entries.set(`${key}:failure`, { value: reason, until: now() + ttlMs })
+    },
+    async failure (key) {
+      const value = live(`${key}:failure`)?.value
+      return typeof value === 'string' ? value : undefined
     }
   }
 }

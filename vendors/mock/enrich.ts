@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { createSigner } from '../adapters/signatures.js'
@@ -16,6 +17,8 @@ export interface MockEnrichOptions extends MockVendorOptions {
 }
 
 const KEPT_KEYS = 100_000
+/** How long an early callback leads the answer: enough for it to reach a receiver on this machine. */
+const EARLY_LEAD_MS = 100
 
 const EnrichCall = Type.Object({
   task: Type.String({ minLength: 1 }),
@@ -56,8 +59,14 @@ export function buildMockEnrichVendor (opts: MockEnrichOptions): FastifyInstance
         : { type: 'job.completed', data: { id, output: { ...input, enriched: true, score: 0.87 } } }
       const copies = Math.random() < faults.webhookDuplicateRate ? 2 : 1
       const { webhookDelayMinMs: min, webhookDelayMaxMs: max } = faults
-      if (Math.random() < faults.webhookEarlyRate) await webhooks.schedule(notifyUrl, body, 0, copies)
-      else void webhooks.schedule(notifyUrl, body, min + Math.random() * (max - min), copies)
+      if (Math.random() < faults.webhookEarlyRate) {
+        // Sent before the answer but not waited for: the callback names only our id, which the receiver
+        // learns from this answer, so holding the answer until the callback is answered would deadlock.
+        void webhooks.schedule(notifyUrl, body, 0, copies)
+        await sleep(EARLY_LEAD_MS)
+      } else {
+        void webhooks.schedule(notifyUrl, body, min + Math.random() * (max - min), copies)
+      }
     }
     return reply.code(202).send({ id, status: 'queued' })
   })

@@ -14,6 +14,12 @@ export function createRedisTokenCache (redis: RedisClient, keys: RedisKeys): Tok
     },
     async lock (key, ttlMs) {
       return await redis.set(keys.shared(key), '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX') === 'OK'
+    },
+    async noteFailure (key, reason, ttlMs) {
+      await redis.set(keys.shared(`${key}:failure`), reason, 'PX', Math.max(1, Math.round(ttlMs)))
+    },
+    async failure (key) {
+      return await redis.get(keys.shared(`${key}:failure`)) ?? undefined
     }
   }
 }

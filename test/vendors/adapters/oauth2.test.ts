@@ -88,6 +88,19 @@ test('two workers sharing a cache fetch one token between them, and refresh it o
   t.match(await tokenStats(mock), { tokenRequests: 2 })
 })
 
+test('when the fetch of the worker holding the lock fails, the worker waiting on it reports the same problem at once', async (t) => {
+  const { mock, tokenUrl } = await startTokenVendor(t)
+  await mock.inject({ method: 'PUT', url: '/admin/oauth', payload: { fault: 'fail' } })
+  const cache = createMemoryTokenCache()
+  const [a, b] = [manager(tokenUrl, { cache }), manager(tokenUrl, { cache })]
+  const problem = 'companyVendor: OAuth2 token endpoint answered 503: {"error":"temporarily_unavailable"}'
+  t.match(await a.token().catch((e: unknown) => e), { name: 'TokenError', message: problem })
+  const started = Date.now()
+  t.match(await b.token().catch((e: unknown) => e), { name: 'TokenError', message: problem }, 'not "did not arrive in time"')
+  t.ok(Date.now() - started < 1_000, 'without waiting for a token that will not come')
+  t.match(await tokenStats(mock), { tokenRequests: 1 })
+})
+
 test('a token endpoint that is down fails readably and retryably, and the next callers wait out a backoff instead of storming it', async (t) => {
   const { mock, tokenUrl } = await startTokenVendor(t)
   await mock.inject({ method: 'PUT', url: '/admin/oauth', payload: { fault: 'fail' } })

@@ -22,3 +22,16 @@ test('a lock goes to one taker until it lapses, as SET NX PX does', async (t) =>
   now = 50
   t.equal(await cache.lock?.('l', 50), true)
 })
+
+test("a fetch's failure is noted for its ttl, apart from tokens and locks", async (t) => {
+  let now = 0
+  const cache = createMemoryTokenCache(() => now)
+  t.equal(await cache.failure?.('l'), undefined)
+  await cache.lock?.('l', 100)
+  await cache.noteFailure?.('l', 'endpoint answered 503', 100)
+  t.equal(await cache.failure?.('l'), 'endpoint answered 503')
+  t.equal(await cache.get('l'), undefined, 'a failure is no token')
+  t.equal(await cache.lock?.('l', 100), false, 'nor does it free the lock')
+  now = 100
+  t.equal(await cache.failure?.('l'), undefined)
+})

@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
 import { test } from 'tap'
 import { request } from 'undici'
 import { createVerifier } from '../../../vendors/adapters/signatures.js'
@@ -84,4 +86,24 @@ test('wrong credentials are a 401, a call without notify_url a 400, and a drop r
   t.equal((await submit(url, { task: 'enrich', input: {}, notify_url: callbackUrl })).status, 202)
   await new Promise((resolve) => setTimeout(resolve, 80))
   t.equal(deliveries.length, 0)
+})
+
+test('an early rate of 1 calls back before the call is answered, without waiting for the callback to be answered', async (t) => {
+  // A receiver that correlates by the vendor's id can answer only once it has the acceptance that names it.
+  const arrived: number[] = []
+  const receiver = createServer((req, res) => {
+    arrived.push(Date.now())
+    req.resume()
+    setTimeout(() => res.writeHead(200).end('{}'), 1_000)
+  })
+  receiver.listen(0, '127.0.0.1')
+  await once(receiver, 'listening')
+  t.teardown(() => { receiver.closeAllConnections(); receiver.close() })
+  const { url } = await startEnrich(t, GITHUB, { webhookEarlyRate: 1 })
+  const started = Date.now()
+  const res = await submit(url, { task: 'enrich', input: {}, notify_url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook` })
+  const answered = Date.now()
+  t.equal(res.status, 202)
+  t.equal(arrived.length, 1, 'the callback arrived before the answer')
+  t.ok(answered - started < 1_000, `answered in ${answered - started} ms, before the callback was answered`)
 })

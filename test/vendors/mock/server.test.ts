@@ -21,7 +21,7 @@ test('npm run vendors starts every mock on the port its variable names, and stop
   const ports: Record<string, string> = {}
   for (const name of names) ports[name] = String(await freePort())
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'vendors/mock/server.ts'], {
-    env: { ...process.env, ...ports, HOST: '127.0.0.1', LOG_LEVEL: 'silent', PEOPLE_API_KEY: 'people-key-from-env' },
+    env: { ...process.env, ...ports, HOST: '127.0.0.1', LOG_LEVEL: 'silent', ASYNC_VENDOR_SECRET: 'test-async-vendor-secret', PEOPLE_API_KEY: 'people-key-from-env' },
     stdio: 'inherit'
   })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
