@@ -104,7 +104,11 @@ async function webhooksPlugin (app: FastifyInstance): Promise<void> {
         job = await store.get(id)
         if (job === null) throw new JobNotFoundError(id)
       }
-      if (isTerminal(job.status) && sameOutcome(job, outcome)) return { request_id: id, outcome: 'duplicate', status: job.status }
+      if (isTerminal(job.status) && sameOutcome(job, outcome)) {
+        // A vendor repeats a callback whose answer it lost: the listing may have missed it too (a 503 after the store write).
+        await queue.reindex(name, [{ id, status: job.status, createdAt: job.createdAt }])
+        return { request_id: id, outcome: 'duplicate', status: job.status }
+      }
       throw new NotWaitingError(id, job.status)
     }
   } satisfies Webhooks)
