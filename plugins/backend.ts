@@ -29,9 +29,8 @@ async function backendPlugin (app: FastifyInstance): Promise<void> {
     app.addHook('onClose', async () => app.backend.close())
     return
   }
-  const store = mongo === undefined
-    ? undefined
-    : createCachedStore(await createMongoStore(app.mongo.db, { ttlMs: redis.jobTtlMs }), app.redis, { cache: redisKeys(redis.prefix).job })
+  const jobs = mongo === undefined ? undefined : await createMongoStore(app.mongo.db, { ttlMs: redis.jobTtlMs })
+  const store = jobs === undefined ? undefined : createCachedStore(jobs, app.redis, { cache: redisKeys(redis.prefix).job })
   // A subscribed connection can do nothing else, so the wake-up channel gets its own.
   const subscriber = await createRedisClient(redis.url, { log: app.log, cluster: redis.cluster })
   const backend = await createRedisBackend(app.redis, {
@@ -41,7 +40,7 @@ async function backendPlugin (app: FastifyInstance): Promise<void> {
     consumer: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     vendors: [...vendors.keys()],
     subscriber,
-    ...(store === undefined ? {} : { store })
+    ...(store === undefined || jobs === undefined ? {} : { store, index: jobs })
   })
   app.decorate('backend', backend)
   app.addHook('onClose', async () => {

@@ -67,7 +67,7 @@ export function createVendorClient (vendor: VendorConfig): VendorClient {
       if (status === 429 || status >= 500) {
         throw new VendorError(fail(`answered ${status}`, text), parseRetryAfter(headers['retry-after']), status)
       }
-      if (status < 200 || status >= 300) throw new UnrecoverableVendorError(fail(`rejected the call with ${status}`, text))
+      if (status < 200 || status >= 300) throw new UnrecoverableVendorError(fail(`rejected the call with ${status}`, text), undefined, status)
       if (vendor.mode === 'async') return undefined
       let result: unknown
       try {

@@ -1,5 +1,5 @@
 import type { Job, JobChange } from '../job.js'
-import type { Log } from '../log.js'
+import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
 import type { VendorClient } from '../../vendors/client.js'
 import type { VendorConfig } from '../../vendors/config.js'
@@ -36,7 +36,7 @@ export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: Abort
         ? `vendor "${d.vendor}" is no longer configured`
         : `delivered ${d.deliveries} times without finishing; moved to the dead-letter stream`
     const failed = await failUnheld(store, d.jobId, reason, d.kind === 'expire' ? undefined : d.entry)
-    if (d.kind !== 'expire' && vendor !== undefined) deps.log.warn({ requestId: d.jobId, vendor: d.vendor, deliveries: d.deliveries }, 'job dead-lettered')
+    if (d.kind !== 'expire' && vendor !== undefined) jobLog(deps.log, d.jobId, d.vendor).warn({ deliveries: d.deliveries }, 'job dead-lettered')
     return { delivery: d, ...(failed ? { status: 'failed' as const } : {}), ...(d.kind === 'call' && vendor !== undefined ? { deadLetter: reason } : {}) }
   }
 
@@ -49,7 +49,7 @@ export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: Abort
       // The job moved on while its settlement was lost (a worker died, Redis went away): the queue catches
       // up with it, listing it where it is and still watching an accepted job's deadline.
       const job = await store.get(d.jobId)
-      if (job !== null) return { delivery: d, status: job.status, ...(job.waiting === 'callback' && job.deadline !== undefined ? { deadline: job.deadline } : {}) }
+      if (job !== null) return { delivery: d, status: job.status, caughtUp: true, ...(job.waiting === 'callback' && job.deadline !== undefined ? { deadline: job.deadline } : {}) }
     }
     return { delivery: d }
   }
@@ -79,14 +79,14 @@ async function call (deps: AttemptDeps, vendor: NonNullable<ReturnType<AttemptDe
     }
     if (!(err instanceof VendorError)) {
       const error = `internal error while calling ${config.name}: ${(err as Error).message}`
-      log.error({ err, requestId: job.id, vendor: config.name }, 'job failed by an internal error')
+      jobLog(log, job.id, config.name).error({ err }, 'job failed by an internal error')
       return settle({ status: 'failed', error }, { status: 'failed' })
     }
     return failedCall(config, job, err, settle, log)
   }
   if (config.mode === 'sync') {
     const settled = await settle({ status: 'complete', result, nextAttemptAt: null }, { outcome: 'ok', status: 'complete' })
-    if (settled.status === 'complete') log.info({ requestId: job.id, vendor: config.name, attempts: job.attempts }, 'job complete')
+    if (settled.status === 'complete') jobLog(log, job.id, config.name).info({ attempts: job.attempts }, 'job complete')
     return settled
   }
   // The deadline is watched before the job shows it, so no waiting job is ever without one.
@@ -111,7 +111,7 @@ function failedCall (config: VendorConfig, job: Job, err: VendorError, settle: S
   }
   const retryAfter = pause.pauseUntil === undefined ? err.retryAfterMs : pause.pauseUntil - now
   const at = now + retryDelay(job.attempts, config.retry, retryAfter)
-  log.debug({ requestId: job.id, vendor: config.name, attempts: job.attempts, at, err: err.message }, 'vendor call failed; retrying')
+  jobLog(log, job.id, config.name).debug({ attempts: job.attempts, at, err: err.message }, 'vendor call failed; retrying')
   return settle({ lastError: err.message, nextAttemptAt: at }, { ...common, next: { at, kind: 'call' }, status: 'processing' })
 }
 

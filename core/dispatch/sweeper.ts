@@ -1,5 +1,7 @@
-import type { Log } from '../log.js'
+import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
+import { tracedStep } from '../tracing.js'
+import { type DispatchObserver, NO_OBSERVER, observeEnd } from './observer.js'
 import type { DispatchQueue } from './queue.js'
 
 export interface Sweeper {
@@ -9,8 +11,8 @@ export interface Sweeper {
 const BATCH = 100
 
 /** Fails accepted jobs whose callback did not come by their deadline. Each overdue id is leased to one sweeper. */
-export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors: string[], leaseMs: number, now = Date.now()): Promise<number> {
-  let failed = 0
+export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors: string[], leaseMs: number, now = Date.now(), observer: DispatchObserver = NO_OBSERVER): Promise<Array<{ id: string, vendor: string }>> {
+  const failed: Array<{ id: string, vendor: string }> = []
   for (const vendor of vendors) {
     for (;;) {
       const due = await queue.dueDeadlines(vendor, now, BATCH, leaseMs)
@@ -23,9 +25,10 @@ export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors:
           const waited = job.deadline === undefined ? '' : ` (deadline ${new Date(job.deadline).toISOString()})`
           const error = `callback timed out: ${job.vendor} did not call back in time${waited}`
           const change = { status: 'failed' as const, error, deadline: null, waiting: null, nextAttemptAt: null }
-          if (await store.transition(id, 'processing', change) !== null) {
-            failed++
+          if (await tracedStep(job, 'deadline', () => store.transition(id, 'processing', change)) !== null) {
+            failed.push({ id, vendor })
             ended.push({ id, status: 'failed', createdAt: job.createdAt })
+            observeEnd(observer, vendor, 'failed', job.createdAt)
           }
         }
         if (job?.status !== 'processing' || job.waiting === undefined || (job.deadline ?? 0) <= now) done.push(id)
@@ -38,13 +41,13 @@ export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors:
   return failed
 }
 
-export function startSweeper (store: JobStore, queue: DispatchQueue, vendors: string[], intervalMs: number, log: Log): Sweeper {
+export function startSweeper (store: JobStore, queue: DispatchQueue, vendors: string[], intervalMs: number, log: Log, observer: DispatchObserver = NO_OBSERVER): Sweeper {
   let running: Promise<void> = Promise.resolve()
   const timer = setInterval(() => {
     running = running
       // A sweep takes milliseconds; ten intervals is long enough that only a dead sweeper's lease runs out.
-      .then(() => sweepOnce(store, queue, vendors, Math.max(1000, 10 * intervalMs)))
-      .then((n) => { if (n > 0) log.info({ failed: n }, 'async jobs failed at their callback deadline') })
+      .then(() => sweepOnce(store, queue, vendors, Math.max(1000, 10 * intervalMs), Date.now(), observer))
+      .then((failed) => { for (const { id, vendor } of failed) jobLog(log, id, vendor).info({}, 'async job failed at its callback deadline') })
       .catch((err: unknown) => log.error({ err }, 'deadline sweep failed'))
   }, intervalMs)
   return {

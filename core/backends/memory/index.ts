@@ -1,5 +1,6 @@
 import type { Backend } from '../../backend.js'
-import { replayJob } from '../../backend.js'
+import { queued, replayJob } from '../../backend.js'
+import { tracedSubmit } from '../../tracing.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
 import { createMemoryQueue } from './queue.js'
 import { createMemoryStore } from './store.js'
@@ -11,10 +12,11 @@ export function createMemoryBackend (settings: DispatchSettings): Backend {
   return {
     store,
     queue,
-    async submit (job) {
-      await store.create(job)
-      await queue.enqueue(job.vendor, [{ id: job.id, createdAt: job.createdAt }])
-    },
+    index: store,
+    submit: (job) => tracedSubmit(job, async (traced) => {
+      await store.create(traced)
+      await queue.enqueue(traced.vendor, [queued(traced)])
+    }),
     replay: (id) => replayJob(store, queue, id),
     close: () => queue.close()
   }

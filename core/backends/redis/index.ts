@@ -1,8 +1,11 @@
-import { type Backend, replayJob } from '../../backend.js'
+import { type Backend, queued, replayJob } from '../../backend.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
+import type { JobIndex } from '../../listing.js'
 import type { JobStore } from '../../store.js'
+import { tracedSubmit } from '../../tracing.js'
 import type { RedisClient } from './client.js'
 import { redisKeys } from './keys.js'
+import { createRedisIndex } from './listing.js'
 import { createRedisQueue } from './queue.js'
 import { createRedisStore } from './store.js'
 
@@ -14,8 +17,10 @@ export interface RedisBackendOptions extends DispatchSettings {
   vendors: string[]
   /** A second connection for the wake-up channel. */
   subscriber: RedisClient
-  /** Full mode: the jobs live in this store (MongoDB behind a cache) instead of Redis hashes. */
+  /** Full mode: the jobs live in this store (MongoDB behind a cache) instead of Redis hashes... */
   store?: JobStore
+  /** ...and are listed by its own indexes. */
+  index?: JobIndex
   now?: () => number
 }
 
@@ -31,16 +36,17 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   return {
     store,
     queue,
-    async submit (job) {
-      const entry = [{ id: job.id, createdAt: job.createdAt }]
+    index: opts.index ?? createRedisIndex(redis, keys, store),
+    submit: (job) => tracedSubmit(job, async (traced) => {
+      const entry = [queued(traced)]
       // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).
       // Full mode writes MongoDB first: a crash in between leaves a job no client was told of, for the reconciler.
-      if (own) await Promise.all([store.create(job), queue.enqueue(job.vendor, entry)])
+      if (own) await Promise.all([store.create(traced), queue.enqueue(traced.vendor, entry)])
       else {
-        await store.create(job)
-        await queue.enqueue(job.vendor, entry)
+        await store.create(traced)
+        await queue.enqueue(traced.vendor, entry)
       }
-    },
+    }),
     replay: (id) => replayJob(store, queue, id),
     close: () => queue.close()
   }

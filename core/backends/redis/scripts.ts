@@ -23,6 +23,13 @@ declare module 'ioredis' {
     vfsSettle (...keysThenArgs: Array<string | number>): Result<'open' | 'closed', Context>
     /** reindex.lua: how many jobs were listed. */
     vfsReindex (deadlines: RedisKey, base: string, ...jobs: Array<string | number>): Result<number, Context>
+    /** snapshot.lua: counts, the oldest waiting entry, slots, the state hash's fields and the status counts. */
+    vfsSnapshot (queue: RedisKey, state: RedisKey, inflight: RedisKey, delayed: RedisKey, pending: RedisKey, processing: RedisKey,
+      complete: RedisKey, failed: RedisKey, now: number): Result<Array<string | number>, Context>
+    /** trim-indexes.lua: how many listing entries went. */
+    vfsTrimIndexes (pending: RedisKey, processing: RedisKey, complete: RedisKey, failed: RedisKey, before: number, keep: number): Result<number, Context>
+    /** list-index.lua: [id, createdAt, ...], newest first, after a position. */
+    vfsListIndex (index: RedisKey, maxScore: string, afterId: string, createdAfter: string, limit: number): Result<string[], Context>
     /** lease-due.lua: the job ids whose deadline passed, each leased to this caller for `leaseMs`. */
     vfsLeaseDue (deadlines: RedisKey, now: number, max: number, leaseMs: number): Result<string[], Context>
     /** cache-read.lua: the cached job's JSON; else 1 when this caller took the fill lease, 0 when someone else holds it. */
@@ -63,6 +70,9 @@ const SCRIPTS: Record<string, [file: string, keys: number | undefined]> = {
   vfsSettle: ['settle', 7],
   vfsReindex: ['reindex', 1],
   vfsLeaseDue: ['lease-due', 1],
+  vfsSnapshot: ['snapshot', 8],
+  vfsTrimIndexes: ['trim-indexes', 4],
+  vfsListIndex: ['list-index', 1],
   vfsCacheRead: ['cache-read', 2],
   vfsCacheWrite: ['cache-write', 2]
 }

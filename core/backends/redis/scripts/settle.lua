@@ -25,14 +25,15 @@
     ARGV[9]  breaker: failure ratio
     ARGV[10] breaker: half-open interval, ms
     ARGV[11] dead letters kept, approximately
-    ARGV[12...] per delivery, 12 fields: entry id, delivery number, job id, job createdAt,
+    ARGV[12...] per delivery, 13 fields: entry id, delivery number, job id, job createdAt,
                 outcome ('ok', 'fail' or ''), probe ('1' or '0'), pause until (or ''),
                 next due (or ''), next kind ('c' or 'p'), deadline (or ''), dead-letter reason (or ''),
-                status (or '')
+                status (or ''), traceparent (or '')
 
   Output:
     the breaker's state afterwards: 'open' or 'closed'
 ]]
+--- @include "includes/entries"
 --- @include "includes/index-job"
 --- @include "includes/owned"
 --- @include "includes/wake"
@@ -43,10 +44,11 @@ local base = ARGV[3]
 local ok, fail, probeOk, probeFail = 0, 0, false, false
 local pauseUntil = 0
 
-for i = 12, #ARGV, 12 do
+for i = 12, #ARGV, 13 do
   local id, deliveries, job, createdAt = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local outcome, probe, pause = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local nextAt, nextKind, deadline, deadLetter, status = ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
+  local trace = ARGV[i + 12]
   if owned(KEYS[1], 'workers', ARGV[2], id, deliveries) then
     if deadLetter ~= '' then
       rcall('XADD', KEYS[6], 'MAXLEN', '~', ARGV[11], '*', 'j', job, 'deliveries', deliveries, 'reason', deadLetter)
@@ -55,7 +57,7 @@ for i = 12, #ARGV, 12 do
     rcall('XDEL', KEYS[1], id)
   end
   rcall('ZREM', KEYS[3], id .. '#' .. deliveries)
-  if nextAt ~= '' then rcall('ZADD', KEYS[4], nextAt, nextKind .. '|' .. createdAt .. '|' .. job) end
+  if nextAt ~= '' then rcall('ZADD', KEYS[4], nextAt, delayedMember(nextKind, createdAt, job, trace)) end
   if deadline ~= '' then rcall('ZADD', KEYS[5], deadline, job) end
   if status ~= '' then indexJob(base, job, status, createdAt) end
   if pause ~= '' then pauseUntil = math.max(pauseUntil, tonumber(pause)) end

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto'
 import type { Cluster } from 'ioredis'
 import t from 'tap'
 import { redisKeys } from '../../../../core/backends/redis/keys.js'
+import { createRedisBackend } from '../../../../core/backends/redis/index.js'
 import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
 import { createRedisStore } from '../../../../core/backends/redis/store.js'
 import { createRedisClient } from '../../../../plugins/redis.js'
 import { clusterFor, skipWithoutRedisCluster } from '../../../redis-cluster.js'
 import type { Teardown } from '../../../redis-server.js'
 import { type Clock, queueContract } from '../../dispatch/queue-contract.js'
+import { indexContract } from '../../job-index-contract.js'
 import { storeContract } from '../../store-contract.js'
 
 /** The same contracts as on one Redis, on a real three-master Redis Cluster: every script touches one slot. */
@@ -34,6 +36,15 @@ queueContract('redis cluster', skip, async (t, { leaseMs = 30_000, marginMs = 0,
   const pair = [await queue(`a-${randomUUID()}`), await queue(`b-${randomUUID()}`)] as const
   t.teardown(() => Promise.all(pair.map((q) => q.close())))
   return [...pair]
+})
+
+indexContract('redis cluster', skip, async (t) => {
+  const { url, prefix } = await clusterFor(t)
+  const backend = await createRedisBackend(await connect(t, url), {
+    prefix, jobTtlMs: 60_000, consumer: `c-${randomUUID()}`, vendors: ['syncVendor', 'asyncVendor'], subscriber: await connect(t, url), leaseMs: 30_000, marginMs: 0
+  })
+  t.teardown(() => backend.close())
+  return backend
 })
 
 let shared: Cluster | undefined
