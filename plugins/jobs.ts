@@ -3,6 +3,9 @@ import { isDeepStrictEqual } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { isTerminal, type Job, type JobChange } from '../core/job.js'
+import { observeEnd } from '../core/dispatch/observer.js'
+import { jobLog } from '../core/log.js'
+import { tracedStep } from '../core/tracing.js'
 import { verify } from '../vendors/signature.js'
 import {
   BadSignatureError, ForbiddenKeyError, JobNotFoundError, JsonTooDeepError, MalformedWebhookError, NotFailedError, NotWaitingError,
@@ -86,6 +89,7 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       const now = Date.now()
       const id = randomUUID()
       await backend.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
+      app.metrics.submitted(vendor)
       return id
     },
 
@@ -131,9 +135,10 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       if (job === null) throw new JobNotFoundError(id)
       if (job.vendor !== name) throw new WrongVendorError(id, job.vendor, name)
       if (job.status === 'processing') {
-        const applied = await store.transition(id, 'processing', outcome)
+        const applied = await tracedStep(job, 'webhook', () => store.transition(id, 'processing', outcome))
         if (applied !== null) {
-          app.log.info({ requestId: id, status: applied.status, vendor: name }, 'job ended by webhook')
+          jobLog(app.log, id, name).info({ status: applied.status }, 'job ended by webhook')
+          observeEnd(app.metrics.observer, name, applied.status, applied.createdAt)
           await queue.reindex(name, [{ id, status: applied.status, createdAt: applied.createdAt }])
           return { request_id: id, outcome: 'applied', status: applied.status }
         }
@@ -157,5 +162,5 @@ function sameOutcome (job: Job, outcome: JobChange): boolean {
 export default fp(jobsPlugin, {
   name: 'jobs',
   fastify: '5.x',
-  dependencies: ['config', 'backend', 'vendors']
+  dependencies: ['config', 'backend', 'vendors', 'metrics']
 })

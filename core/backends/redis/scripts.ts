@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { RedisKey, Result } from 'ioredis'
+import { projectRoot } from '../../project-root.js'
 import type { RedisClient } from './client.js'
 
 declare module 'ioredis' {
@@ -39,22 +39,8 @@ declare module 'ioredis' {
   }
 }
 
-/**
- * The .lua files are read from the source tree, found as the nearest folder above this module with a
- * package.json: that is the project root both from core/backends/redis (tsx) and from dist/ (tsc copies
- * no .lua files into dist/, and dist/ has no package.json of its own).
- */
-function scriptsDir (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: cannot find the Lua scripts`)
-    dir = parent
-  }
-  return join(dir, 'core', 'backends', 'redis', 'scripts')
-}
-
-const dir = scriptsDir()
+/** The .lua files are read from the source tree: tsc copies none of them into dist/. */
+const dir = join(projectRoot(import.meta.url), 'core', 'backends', 'redis', 'scripts')
 /** A script with its `--- @include "includes/<name>"` lines replaced by those files, as BullMQ's scripts do. */
 const lua = (name: string): string => readFileSync(join(dir, `${name}.lua`), 'utf8')
   .replace(/^--- @include "([\w/-]+)"$/gm, (_line, include: string) => readFileSync(join(dir, `${include}.lua`), 'utf8'))
