@@ -8,6 +8,7 @@ import errorHandlerPlugin, { frameworkErrors } from './plugins/error-handler.js'
 import adminAuthPlugin from './plugins/admin-auth.js'
 import healthPlugin from './plugins/health.js'
 import jobListingPlugin from './plugins/job-listing.js'
+import jobLogsPlugin from './plugins/job-logs.js'
 import { requestId } from './core/input/request-id.js'
 import jobsPlugin from './plugins/jobs.js'
 import jsonBodyPlugin from './plugins/json-body.js'
@@ -75,6 +76,7 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
   if (config.tracing) await registerRouteTracing(app)
 
   await app.register(errorHandlerPlugin)
+  await app.register(jobLogsPlugin)
   await app.register(jsonBodyPlugin)
   await app.register(docsPlugin)
   await registerInfrastructure(app, config)
