@@ -16,7 +16,7 @@ import { type Results, write } from './report.js'
 import { httpPhase, mixedPhase, type Settings } from './scenarios.js'
 import { startMocks, startService } from './stack.js'
 
-const SCENARIOS = ['baseline', 'embedded', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'e2e-async']
+const SCENARIOS = ['baseline', 'embedded', 'metrics', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'e2e-async']
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } }

@@ -73,7 +73,7 @@ export function profileArgs (dir: string | undefined, name: string): string[] {
 }
 
 /** The API from its real entry point (`server.ts`), consuming nothing (WORKER=off): intake alone. */
-export async function startService (name: string, mocks: Mocks, opts: { redisUrl?: string, profileDir?: string } = {}): Promise<Service> {
+export async function startService (name: string, mocks: Mocks, opts: { redisUrl?: string, profileDir?: string, env?: Record<string, string> } = {}): Promise<Service> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const env: Record<string, string> = {
@@ -82,7 +82,8 @@ export async function startService (name: string, mocks: Mocks, opts: { redisUrl
     PUBLIC_URL: url,
     MOCK_VENDORS: 'off',
     ASYNC_VENDOR_SECRET: SECRET,
-    ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl })
+    ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl }),
+    ...opts.env
   }
   const api = startNode(name, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, profileArgs(opts.profileDir, name))
   await healthy(api, `${url}/health`)
