@@ -29,6 +29,7 @@ import metricsRoutes from './routes/metrics.js'
 import { operationsSchemas, sharedSchemas } from './routes/schemas.js'
 import vendorRoutes from './routes/vendors.js'
 import webhookRoutes from './routes/webhooks.js'
+import webhooksPlugin from './plugins/webhooks.js'
 
 export const BODY_LIMIT = 1024 * 1024
 
@@ -78,11 +79,12 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
   await app.register(errorHandlerPlugin)
   await app.register(jobLogsPlugin)
   await app.register(jsonBodyPlugin)
-  await app.register(docsPlugin)
   await registerInfrastructure(app, config)
+  await app.register(docsPlugin)
   if (config.mockVendors === 'in-process') await app.register(mockVendorsPlugin)
   await app.register(loadPlugin)
   await app.register(jobsPlugin)
+  await app.register(webhooksPlugin)
   await app.register(adminAuthPlugin)
   await app.register(vendorAdminPlugin)
   await app.register(jobListingPlugin)

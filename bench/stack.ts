@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DIALECT_PORTS } from '../vendors/mock/dialects.js'
 import { atExit, type Child, freePort, healthy, startNode, waitUntil } from './processes.js'
 
 /** Rate limits lifted far above what one machine can reach, so that the service itself is measured. */
@@ -22,6 +23,8 @@ export interface Mocks {
 export async function startMocks (): Promise<Mocks> {
   const [syncPort, asyncPort] = [await freePort(), await freePort()]
   const child = startNode('mock vendors', 'vendors/mock/server.ts', {
+    // The other dialects' mocks are not measured here: any free port.
+    ...Object.fromEntries(Object.values(DIALECT_PORTS).map(({ env }) => [env, '0'])),
     HOST: '127.0.0.1',
     ASYNC_VENDOR_SECRET: SECRET,
     SYNC_VENDOR_PORT: String(syncPort),

@@ -1,3 +1,4 @@
+import type { TokenCache } from '../vendors/adapters/token-cache.js'
 import type { Job } from './job.js'
 import type { DispatchQueue, QueuedJob } from './dispatch/queue.js'
 import type { JobIndex } from './listing.js'
@@ -9,6 +10,8 @@ export interface Backend {
   readonly queue: DispatchQueue
   /** Lists jobs for operators: over the store's own indexes, or the queue's per-vendor status indexes. */
   readonly index: JobIndex
+  /** Where vendors' OAuth2 tokens are kept: one token for every process the backend serves. */
+  readonly tokens: TokenCache
   /** Records a new job and queues it; the caller acknowledges the job only once both are done. */
   submit (job: Job): Promise<void>
   /** Sends a failed job back to pending with a fresh run (attempts 0) and queues it; null when it was not failed. */

@@ -2,10 +2,13 @@ import createError from '@fastify/error'
 
 /** Every error a client can see, with a stable code (undici's UND_ERR_* style). */
 export const UnknownVendorError = createError('VFS_ERR_UNKNOWN_VENDOR', 'unknown vendor "%s"; known vendors: %s', 400)
+export const InvalidPayloadError = createError('VFS_ERR_INVALID_PAYLOAD', 'invalid job for %s: %s', 400)
 export const WebhookVendorNotFoundError = createError('VFS_ERR_WEBHOOK_VENDOR_NOT_FOUND', 'no vendor "%s" sends webhooks here', 404)
 export const JobNotFoundError = createError('VFS_ERR_JOB_NOT_FOUND', 'no job with id %s', 404)
 export const BadSignatureError = createError('VFS_ERR_BAD_SIGNATURE', 'webhook rejected: %s', 401)
 export const MalformedWebhookError = createError('VFS_ERR_MALFORMED_WEBHOOK', 'webhook body is not valid JSON: %s', 400)
+export const UnreadableWebhookError = createError('VFS_ERR_UNREADABLE_WEBHOOK', 'webhook body cannot be read: %s', 400)
+export const StaleCallbackError = createError('VFS_ERR_STALE_CALLBACK', 'job %s: this callback answers an earlier attempt, not the one the job waits for', 409)
 export const WrongVendorError = createError('VFS_ERR_WRONG_VENDOR', 'job %s belongs to vendor "%s", not "%s"', 409)
 export const NotWaitingError = createError('VFS_ERR_NOT_WAITING', 'job %s is no longer waiting for a callback (status %s)', 409)
 export const UnavailableError = createError('VFS_ERR_UNAVAILABLE', 'service unavailable: %s', 503)

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { buildMockAsyncVendor } from '../vendors/mock/async.js'
+import { buildDialectMocks, DIALECT_PORTS, type DialectName, dialectSecretsFromEnv } from '../vendors/mock/dialects.js'
 import { faultsFromEnv } from '../vendors/mock/faults.js'
 import { buildMockSyncVendor } from '../vendors/mock/sync.js'
 
 /**
- * Embedded mode starts the two mock vendors inside this process, each listening where its default
- * vendor's URL points (3001 and 3002 unless VENDORS_FILE moves them).
+ * Embedded mode starts the mock vendors inside this process, each listening where its vendor's URL points:
+ * syncVendor and asyncVendor (3001 and 3002 unless VENDORS_FILE moves them), and those of
+ * vendors.example.json that the configuration names, with the secrets its variables give.
  */
 async function mockVendorsPlugin (app: FastifyInstance): Promise<void> {
   const { vendors } = app.config
@@ -20,6 +22,11 @@ async function mockVendorsPlugin (app: FastifyInstance): Promise<void> {
     { server: buildMockSyncVendor({ faults }), url: new URL(syncVendor.url) },
     { server: buildMockAsyncVendor({ secret: asyncVendor.webhookSecret, faults }), url: new URL(asyncVendor.url) }
   ]
+  const configured = (Object.keys(DIALECT_PORTS) as DialectName[]).filter((name) => vendors.has(name))
+  if (configured.length > 0) {
+    const dialects = buildDialectMocks({ secrets: dialectSecretsFromEnv(process.env), faults, pollReadyAfterMs: 1000, tokenTtlS: 3600, level: 'silent' })
+    for (const name of configured) mocks.push({ server: dialects[name], url: new URL(vendors.get(name)?.url ?? '') })
+  }
   app.addHook('onReady', async () => {
     await Promise.all(mocks.map(({ server, url }) => server.listen({ port: Number(url.port || 80), host: url.hostname })))
     app.log.info({ vendors: mocks.map(({ url }) => url.origin) }, 'mock vendors listening in process')

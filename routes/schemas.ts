@@ -50,15 +50,22 @@ export const JobReply = Type.Object({
 export const WebhookParams = Type.Object({ vendor: Type.String({ description: 'the async vendor calling back' }) })
 
 export const WebhookBody = Type.Object({
-  request_id: RequestId,
+  request_id: Type.String({ description: 'the job id returned by POST /jobs' }),
   result: Type.Optional(Type.Unknown({ description: "the vendor's data; completes the job" })),
   error: Type.Optional(Type.String({ minLength: 1, description: 'the vendor could not serve the job; fails it' }))
-}, { $id: 'WebhookBody' })
+}, { $id: 'WebhookBody', description: "the default callback; a vendor's `webhook` settings say where its own callbacks carry the job's id (ours or the vendor's), result and error" })
 
 export const SignatureHeaders = Type.Object({
   'x-signature': Type.Optional(Type.String({
-    description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the vendor secret>; at most 5 minutes old'
-  }))
+    description: 'the default scheme (stripe): t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the vendor secret>; at most 5 minutes old'
+  })),
+  'webhook-id': Type.Optional(Type.String({ description: 'Standard Webhooks: the message id' })),
+  'webhook-timestamp': Type.Optional(Type.String({ description: 'Standard Webhooks: unix seconds; at most 5 minutes old' })),
+  'webhook-signature': Type.Optional(Type.String({ description: 'Standard Webhooks: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>">' }))
+}, { description: "the signature headers of the vendor's scheme (a vendor's `webhook.signature` may name another header, e.g. GitHub's X-Hub-Signature-256)" })
+
+export const WebhookQuery = Type.Object({
+  ref: Type.Optional(Type.String({ maxLength: 200, description: 'the call this callback answers, as the callback_url the vendor was given says' }))
 })
 
 export const WebhookReply = Type.Object({
@@ -126,7 +133,7 @@ const Millis = (description: string) => Type.Integer({ minimum: 0, description }
 export const VendorReply = Type.Object({
   name: Type.String(),
   config: Type.Object({
-    mode: StringEnum(['sync', 'async'] as const),
+    mode: StringEnum(['sync', 'async', 'poll'] as const),
     url: Type.String({ description: 'origin and path only: user info and query are left out' }),
     rateLimit: Type.Object({ perSecond: Type.Number(), burst: Type.Integer() }),
     quotas: Type.Array(Type.Object({ limit: Type.Integer(), window: Millis('the sliding window, ms') })),

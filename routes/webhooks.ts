@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { errors, SignatureHeaders, WebhookBody, WebhookParams, WebhookReply } from './schemas.js'
+import type { CallbackFields } from '../vendors/adapters/webhook.js'
+import { errors, SignatureHeaders, WebhookBody, WebhookParams, WebhookQuery, WebhookReply } from './schemas.js'
 
 /** Signatures cover the raw bytes, so this scope keeps JSON bodies as buffers until the signature is checked. */
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -12,8 +13,12 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['webhooks'],
       summary: "An async vendor's signed callback",
       params: WebhookParams,
+      querystring: WebhookQuery,
       headers: SignatureHeaders,
-      body: Type.Ref(WebhookBody),
+      body: Type.Union([
+        Type.Ref(WebhookBody),
+        Type.Object({}, { additionalProperties: true, description: "the shape the vendor's `webhook` settings read" })
+      ]),
       response: {
         200: Type.Ref(WebhookReply, { description: 'applied, or a duplicate of what is recorded' }),
         400: errors[400],
@@ -25,12 +30,13 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         503: errors[503]
       }
     },
-    // Runs before schema validation: the body is still the raw Buffer the parser kept (undefined without a body).
+    // Runs before validation: the body is still the raw Buffer the parser kept (undefined without one), and
+    // becomes the fields the vendor's webhook settings read from it.
     preValidation: async (request) => {
       const raw = request.body as unknown as Buffer | undefined
-      request.body = app.jobs.openWebhook(request.params.vendor, raw, request.headers['x-signature']) as typeof request.body
+      request.body = await app.webhooks.open(request.params.vendor, raw, request.headers) as typeof request.body
     }
-  }, async (request) => app.jobs.applyWebhook(request.params.vendor, request.body))
+  }, async (request) => app.webhooks.apply(request.params.vendor, request.body as unknown as CallbackFields, request.query.ref))
 }
 
 export default webhookRoutes

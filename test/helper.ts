@@ -89,3 +89,13 @@ export async function waitFor<T> (check: () => Promise<T | undefined>, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+/** The most times in any window (t - windowMs, t], the way the mock vendors count arrivals. */
+export function busiest (times: readonly number[], windowMs: number): number {
+  let max = 0
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while ((times[i] ?? 0) <= (times[j] ?? 0) - windowMs) i++
+    max = Math.max(max, j - i + 1)
+  }
+  return max
+}

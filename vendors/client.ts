@@ -1,102 +1,79 @@
 import { errors, Pool } from 'undici'
+import { type CallOutcome, readAnswer, type VendorAnswer } from './adapters/answer.js'
+import type { CompiledVendor } from './adapters/compiled.js'
+import { TokenRejectedError } from './adapters/errors.js'
+import { buildPollRequest, type PollOutcome, readPollAnswer } from './adapters/poll.js'
+import { buildRequest, type CallInput, type OutgoingRequest } from './adapters/request.js'
+import { describeFailure } from './adapters/text.js'
 import type { VendorConfig } from './config.js'
 import { UnrecoverableVendorError, VendorError } from './errors.js'
-import { parseRetryAfter } from './retry-after.js'
 
-export interface VendorCall {
-  requestId: string
-  payload: Record<string, unknown>
-  /** Set for async vendors: where they post their result. */
-  callbackUrl?: string
+export type VendorCall = CallInput & {
   /** Aborts the call, as a stopping worker does once its grace is over. */
   signal?: AbortSignal
 }
 
-/** One undici Pool per vendor, reused for every call. */
+/** One undici Pool per vendor, reused for every call and poll; the vendor's adapter shapes each request and reads each answer. */
 export interface VendorClient {
-  /** A sync vendor's result, or undefined once an async vendor accepted the call. Throws VendorError. */
-  call (call: VendorCall): Promise<unknown>
+  /** A sync vendor's result, or an async or poll vendor's acceptance. Throws VendorError. */
+  call (call: VendorCall): Promise<CallOutcome>
+  /** How a job an accepting vendor took is going. Throws VendorError. */
+  poll (call: VendorCall): Promise<PollOutcome>
   close (): Promise<void>
 }
 
-const SNIPPET = 200
-
-export function createVendorClient (vendor: VendorConfig): VendorClient {
-  const url = new URL(vendor.url)
-  const path = `${url.pathname}${url.search}`
-  const pool = new Pool(url.origin, {
+export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendor): VendorClient {
+  const pool = new Pool(adapter.origin, {
     connections: vendor.concurrency,
     headersTimeout: vendor.timeoutMs,
     bodyTimeout: vendor.timeoutMs,
     // Counted on the wire: past the limit undici stops reading and drops the connection.
     maxResponseSize: vendor.maxResponseBytes
   })
-  const fail = (what: string, text?: string): string =>
-    `${vendor.name} ${what}${text === undefined ? '' : `: ${snippet(text)}`}`
+
+  const send = async (request: OutgoingRequest, signal: AbortSignal | undefined): Promise<VendorAnswer> => {
+    const timeout = AbortSignal.timeout(vendor.timeoutMs)
+    try {
+      const res = await pool.request({
+        method: request.method as 'GET',
+        path: request.path,
+        headers: request.headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal])
+      })
+      // A declared length over the limit fails at once, without waiting for the body.
+      if (Number(res.headers['content-length']) > vendor.maxResponseBytes) {
+        res.body.destroy()
+        throw new errors.ResponseExceededMaxSizeError()
+      }
+      return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
+    } catch (err) {
+      if (signal?.aborted) throw err
+      // The same question gets the same oversize answer: retrying would only pay for it again.
+      if (err instanceof errors.ResponseExceededMaxSizeError) {
+        throw new UnrecoverableVendorError(`${vendor.name} answered more than its maxResponseBytes (${vendor.maxResponseBytes} bytes)`)
+      }
+      throw new VendorError(adapter.redact(`${vendor.name} call failed (${describeFailure(err)})`))
+    }
+  }
+
+  /** A vendor refusing its OAuth2 token gets one more try within the attempt, with the token fetched anew. */
+  const exchange = async <T>(build: () => Promise<OutgoingRequest>, read: (sent: OutgoingRequest, answer: VendorAnswer) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    for (let tries = 1; ; tries++) {
+      const request = await build()
+      try {
+        return await read(request, await send(request, signal))
+      } catch (err) {
+        if (!(err instanceof TokenRejectedError) || tries > 1) throw err
+      }
+    }
+  }
 
   return {
-    async call ({ requestId, payload, callbackUrl, signal }) {
-      const body = JSON.stringify({ request_id: requestId, payload, callback_url: callbackUrl })
-      let status: number
-      let headers: Record<string, string | string[] | undefined>
-      let text: string
-      try {
-        const res = await pool.request({
-          method: 'POST',
-          path,
-          headers: { 'content-type': 'application/json', 'idempotency-key': requestId },
-          body,
-          signal: signal === undefined ? AbortSignal.timeout(vendor.timeoutMs) : AbortSignal.any([AbortSignal.timeout(vendor.timeoutMs), signal])
-        })
-        status = res.statusCode
-        headers = res.headers
-        // A declared length over the limit fails at once, without waiting for the body.
-        if (Number(headers['content-length']) > vendor.maxResponseBytes) {
-          res.body.destroy()
-          throw new errors.ResponseExceededMaxSizeError()
-        }
-        text = await res.body.text()
-      } catch (err) {
-        if (signal?.aborted) throw err
-        // The same question gets the same oversize answer: retrying would only pay for it again.
-        if (err instanceof errors.ResponseExceededMaxSizeError) {
-          throw new UnrecoverableVendorError(fail(`answered more than its maxResponseBytes (${vendor.maxResponseBytes} bytes)`))
-        }
-        throw new VendorError(fail(`call failed (${describe(err)})`))
-      }
-      if (status === 429 || status >= 500) {
-        throw new VendorError(fail(`answered ${status}`, text), parseRetryAfter(headers['retry-after']), status)
-      }
-      if (status < 200 || status >= 300) throw new UnrecoverableVendorError(fail(`rejected the call with ${status}`, text), undefined, status)
-      if (vendor.mode === 'async') return undefined
-      let result: unknown
-      try {
-        result = JSON.parse(text)
-      } catch {
-        throw new VendorError(fail(`answered ${status} with a body that is not JSON`, text))
-      }
-      if (result === null || typeof result !== 'object' || Array.isArray(result)) {
-        throw new VendorError(fail(`answered ${status} with JSON that is not an object`, text))
-      }
-      return result
-    },
+    call: ({ signal, ...call }) => exchange(() => buildRequest(adapter, call), (sent, answer) => readAnswer(adapter, call.type, sent, answer), signal),
+    poll: ({ signal, ...call }) => exchange(() => buildPollRequest(adapter, call), (sent, answer) => readPollAnswer(adapter, sent, answer), signal),
     async close () {
       await pool.close()
     }
   }
-}
-
-function describe (err: unknown): string {
-  if (err instanceof Error) {
-    if (err.name === 'TimeoutError') return 'timed out'
-    const code = (err as { code?: unknown }).code
-    return typeof code === 'string' ? `${code}: ${err.message}` : err.message
-  }
-  return String(err)
-}
-
-function snippet (text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim()
-  if (flat === '') return '(empty body)'
-  return flat.length > SNIPPET ? `${flat.slice(0, SNIPPET)}…` : flat
 }

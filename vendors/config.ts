@@ -3,12 +3,13 @@ import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { BreakerPolicy } from '../core/dispatch/breaker.js'
 import { parseDuration } from '../core/dispatch/limits.js'
+import { AdapterFields, type Auth, Mode, type RequestMapping, type ResponseMapping } from './adapters/entry.js'
 
 export type { BreakerPolicy }
 
 /** A vendor is configuration, not code. This is the documented shape of one `VENDORS_FILE` entry. */
 export const VendorEntry = Type.Object({
-  mode: Type.Optional(Type.Union([Type.Literal('sync'), Type.Literal('async')])),
+  mode: Type.Optional(Mode),
   url: Type.Optional(Type.String({ pattern: '^https?://' })),
   rateLimit: Type.Optional(Type.Object({
     perSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'sustained calls per second; 0.5 is one call every two seconds' })),
@@ -39,16 +40,18 @@ export const VendorEntry = Type.Object({
   }, { additionalProperties: false })),
   maxWaitMs: Type.Optional(Type.Integer({ minimum: 1 })),
   webhookSecret: Type.Optional(Type.String({ minLength: 8 })),
+  ...AdapterFields,
   callbackTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 }))
 }, { additionalProperties: false })
 
-export const VendorsFile = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), VendorEntry)
+// A Record's key pattern binds only when other keys are refused.
+export const VendorsFile = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), VendorEntry, { additionalProperties: false })
 
 export type VendorEntry = Static<typeof VendorEntry>
 
 export interface VendorConfig {
   name: string
-  mode: 'sync' | 'async'
+  mode: Mode
   url: string
   rateLimit: { perSecond: number, burst: number }
   /** In any sliding window of `windowMs`, at most `limit` calls. */
@@ -64,6 +67,14 @@ export interface VendorConfig {
   /** No job waits on an open breaker longer than this from its submission. */
   maxWaitMs: number
   webhookSecret?: string
+  /** How calls are made and read when the vendor's API is not ours (vendors/adapters). */
+  request?: RequestMapping
+  auth?: Auth
+  response?: ResponseMapping
+  types?: VendorEntry['types']
+  accepted?: VendorEntry['accepted']
+  webhook?: VendorEntry['webhook']
+  poll?: VendorEntry['poll']
   callbackTimeoutMs: number
 }
 
@@ -132,8 +143,8 @@ export function mergeVendors (
       retry: { ...COMMON.retry, ...base?.retry, ...entry.retry },
       breaker: { ...COMMON.breaker, ...base?.breaker, ...entry.breaker }
     }
-    if (merged.mode === 'async' && merged.webhookSecret === undefined) {
-      throw new VendorsFileError(`${source} is invalid: async vendor "${name}" needs "webhookSecret" to verify its callbacks`)
+    if (merged.mode === 'async' && merged.webhookSecret === undefined && merged.webhook?.secret === undefined) {
+      throw new VendorsFileError(`${source} is invalid: async vendor "${name}" needs "webhook.secret" (or "webhookSecret") to verify its callbacks`)
     }
     vendors.set(name, merged)
   }

@@ -11,5 +11,5 @@ export class VendorError extends Error {
 /** A vendor call that must not be retried: the vendor refused the request itself (4xx other than 429). */
 export class UnrecoverableVendorError extends VendorError {
   override name = 'UnrecoverableVendorError'
-  override readonly code = 'VFS_ERR_VENDOR_REJECTED'
+  override readonly code: string = 'VFS_ERR_VENDOR_REJECTED'
 }

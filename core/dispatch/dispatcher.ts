@@ -34,6 +34,8 @@ interface Lane {
   /** When to ask this vendor again; Infinity: when one of its calls here ends. */
   readyAt: number
   lastReclaim: number
+  /** Wake-ups received: one that came while a take was on its way makes its "nothing now" stale. */
+  wakes: number
 }
 
 /**
@@ -44,7 +46,7 @@ interface Lane {
 export function startDispatcher (opts: DispatcherOptions): Dispatcher {
   const { queue, log, leaseMs } = opts
   const observer = opts.observer ?? NO_OBSERVER
-  const lanes = opts.vendors.map((limits): Lane => ({ limits, active: new Map(), readyAt: 0, lastReclaim: 0 }))
+  const lanes = opts.vendors.map((limits): Lane => ({ limits, active: new Map(), readyAt: 0, lastReclaim: 0, wakes: 0 }))
   const byName = new Map(lanes.map((lane) => [lane.limits.name, lane]))
   const settler = createSettler(queue, log)
   const tasks = new Set<Promise<void>>()
@@ -59,7 +61,9 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
   }
   const offWake = queue.onWake((vendor) => {
     const lane = byName.get(vendor)
-    if (lane !== undefined && lane.readyAt > 0) {
+    if (lane === undefined) return
+    lane.wakes++
+    if (lane.readyAt > 0) {
       lane.readyAt = 0
       poke()
     }
@@ -71,10 +75,11 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     inFlight++
     // A first delivery's wait is the queue's; a takeover's is the dead holder's lease.
     if (delivery.deliveries === 1) observer.waited(delivery.vendor, Math.max(0, takenAt - entryTime(delivery.entry)) / 1000)
+    // The call holds its place here until its settlement is sent, which is when its fleet-wide slot frees.
     const task = tracedDelivery(delivery, takenAt, () => opts.run(delivery, abort.signal))
       .then((settlement) => {
         if (settlement.caughtUp !== true) observeEnd(observer, delivery.vendor, settlement.status, delivery.createdAt)
-        settler.add(lane.limits, settlement)
+        return settler.add(lane.limits, settlement)
       })
       .catch((err: unknown) => {
         // Not settled: the entry's lease runs out and a worker takes it over.
@@ -98,10 +103,11 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     }
     const reclaim = now - lane.lastReclaim >= leaseMs / 4
     if (reclaim) lane.lastReclaim = now
+    const wakes = lane.wakes
     const take = await queue.take(lane.limits, room, { reclaim })
     const takenAt = Date.now()
     for (const delivery of take.deliveries) start(lane, delivery, takenAt)
-    if (take.blocked === undefined) lane.readyAt = 0
+    if (take.blocked === undefined || lane.wakes !== wakes) lane.readyAt = 0
     else if (take.blocked === 'empty' || take.blocked === 'concurrency') lane.readyAt = Math.min(take.wakeAt ?? Number.POSITIVE_INFINITY, now + IDLE_POLL_MS)
     else lane.readyAt = take.wakeAt ?? now + IDLE_POLL_MS
     return take.deliveries.length > 0

@@ -38,27 +38,26 @@ export function observeEnd (observer: DispatchObserver, vendor: string, status: 
 }
 
 /**
- * A vendor client whose calls are observed: outcome, status class and duration, whatever the call's
- * shape. A success is an acceptance for vendors that answer later.
+ * A vendor client whose calls and polls are observed: outcome, status class and duration, whatever
+ * their shape. A call that succeeds is an acceptance for vendors that answer later; a poll is `ok`.
  */
 export function observedClient (client: VendorClient, vendor: string, answersLater: boolean, observer: DispatchObserver): VendorClient {
+  const observe = <A extends { signal?: AbortSignal }, R>(run: (arg: A) => Promise<R>, success: CallOutcome) => async (arg: A): Promise<R> => {
+    const started = performance.now()
+    const seconds = (): number => (performance.now() - started) / 1000
+    try {
+      const result = await run(arg)
+      observer.called(vendor, success, '2xx', seconds())
+      return result
+    } catch (err) {
+      const outcome: CallOutcome = arg.signal?.aborted === true ? 'interrupted' : err instanceof UnrecoverableVendorError ? 'rejected' : 'failed'
+      observer.called(vendor, outcome, statusClass(err instanceof VendorError ? err.status : undefined), seconds())
+      throw err
+    }
+  }
   return {
-    ...client,
-    async call (...args: Parameters<VendorClient['call']>) {
-      const started = performance.now()
-      const seconds = (): number => (performance.now() - started) / 1000
-      try {
-        const result = await client.call(...args)
-        observer.called(vendor, answersLater ? 'accepted' : 'ok', '2xx', seconds())
-        return result
-      } catch (err) {
-        const outcome: CallOutcome = args[0].signal?.aborted === true
-          ? 'interrupted'
-          : err instanceof UnrecoverableVendorError ? 'rejected' : 'failed'
-        observer.called(vendor, outcome, statusClass(err instanceof VendorError ? err.status : undefined), seconds())
-        throw err
-      }
-    },
+    call: observe((c) => client.call(c), answersLater ? 'accepted' : 'ok'),
+    poll: observe((c) => client.poll(c), 'ok'),
     close: () => client.close()
   }
 }

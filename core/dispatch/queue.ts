@@ -72,6 +72,8 @@ export interface Settlement {
   status?: JobStatus
   /** The job had already moved on without this delivery: `status` only catches the index up, nothing ended now. */
   caughtUp?: boolean
+  /** The vendor's own id for the job, for its callbacks to find the job by, until then. */
+  ref?: { vendorRef: string, until: number }
 }
 
 export interface QueuedJob {
@@ -131,6 +133,8 @@ export interface DispatchQueue {
   resume (vendor: string): Promise<boolean>
   /** Drops listing entries of jobs created before `before` and keeps the newest `keep` of each ended status; answers how many went. */
   trimIndexes (vendor: string, before: number, keep: number): Promise<number>
+  /** The job a vendor's own id names, as settled with `ref`. */
+  jobOfRef (vendor: string, vendorRef: string): Promise<string | undefined>
   /** Calls `listener` when a vendor that had nothing to grant may have something now. */
   onWake (listener: (vendor: string) => void): () => void
   ping (): Promise<void>

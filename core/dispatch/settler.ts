@@ -3,7 +3,8 @@ import type { DispatchQueue, Settlement, VendorLimits } from './queue.js'
 
 /** Batches settlements per vendor: everything settled in one turn of the event loop goes in one queue call. */
 export interface Settler {
-  add (limits: VendorLimits, settlement: Settlement): void
+  /** Resolves once the settlement was sent with its batch (or given up on). */
+  add (limits: VendorLimits, settlement: Settlement): Promise<void>
   /** Resolves once everything added so far was sent (or given up on). */
   flush (): Promise<void>
 }
@@ -12,7 +13,7 @@ const ATTEMPTS = 5
 const BACKOFF_MS = 200
 
 export function createSettler (queue: DispatchQueue, log: Log): Settler {
-  const pending = new Map<string, { limits: VendorLimits, batch: Settlement[] }>()
+  const pending = new Map<string, { limits: VendorLimits, batch: Settlement[], sent: Promise<void>, done: () => void }>()
   const sending = new Set<Promise<void>>()
   let scheduled = false
 
@@ -32,21 +33,30 @@ export function createSettler (queue: DispatchQueue, log: Log): Settler {
   }
   const drain = (): void => {
     scheduled = false
-    for (const [vendor, { limits, batch }] of pending) {
+    for (const [vendor, { limits, batch, done }] of pending) {
       pending.delete(vendor)
-      const task = send(limits, batch).finally(() => sending.delete(task))
+      const task = send(limits, batch).finally(() => {
+        sending.delete(task)
+        done()
+      })
       sending.add(task)
     }
   }
   return {
     add (limits, settlement) {
-      const entry = pending.get(limits.name)
-      if (entry === undefined) pending.set(limits.name, { limits, batch: [settlement] })
-      else entry.batch.push(settlement)
+      let entry = pending.get(limits.name)
+      if (entry === undefined) {
+        let done = (): void => {}
+        const sent = new Promise<void>((resolve) => { done = resolve })
+        entry = { limits, batch: [], sent, done }
+        pending.set(limits.name, entry)
+      }
+      entry.batch.push(settlement)
       if (!scheduled) {
         scheduled = true
         setImmediate(drain)
       }
+      return entry.sent
     },
     async flush () {
       drain()

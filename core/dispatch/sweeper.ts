@@ -23,8 +23,10 @@ export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors:
         // A deadline that moved (the job was called again) is not yet due: the new one stands.
         if (job?.status === 'processing' && job.waiting !== undefined && (job.deadline ?? 0) <= now) {
           const waited = job.deadline === undefined ? '' : ` (deadline ${new Date(job.deadline).toISOString()})`
-          const error = `callback timed out: ${job.vendor} did not call back in time${waited}`
-          const change = { status: 'failed' as const, error, deadline: null, waiting: null, nextAttemptAt: null }
+          const error = job.waiting === 'poll'
+            ? `poll timed out: ${job.vendor} did not finish the job in time${waited}`
+            : `callback timed out: ${job.vendor} did not call back in time${waited}`
+          const change = { status: 'failed' as const, error, deadline: null, waiting: null, nextAttemptAt: null, holder: null }
           if (await tracedStep(job, 'deadline', () => store.transition(id, 'processing', change)) !== null) {
             failed.push({ id, vendor })
             ended.push({ id, status: 'failed', createdAt: job.createdAt })
@@ -47,7 +49,7 @@ export function startSweeper (store: JobStore, queue: DispatchQueue, vendors: st
     running = running
       // A sweep takes milliseconds; ten intervals is long enough that only a dead sweeper's lease runs out.
       .then(() => sweepOnce(store, queue, vendors, Math.max(1000, 10 * intervalMs), Date.now(), observer))
-      .then((failed) => { for (const { id, vendor } of failed) jobLog(log, id, vendor).info({}, 'async job failed at its callback deadline') })
+      .then((failed) => { for (const { id, vendor } of failed) jobLog(log, id, vendor).info({}, 'job failed at its deadline: no callback or no poll result in time') })
       .catch((err: unknown) => log.error({ err }, 'deadline sweep failed'))
   }, intervalMs)
   return {

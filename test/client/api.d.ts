@@ -614,10 +614,19 @@ export interface paths {
         /** An async vendor's signed callback */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the call this callback answers, as the callback_url the vendor was given says */
+                    ref?: string;
+                };
                 header?: {
-                    /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the vendor secret>; at most 5 minutes old */
+                    /** @description the default scheme (stripe): t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the vendor secret>; at most 5 minutes old */
                     "x-signature"?: string;
+                    /** @description Standard Webhooks: the message id */
+                    "webhook-id"?: string;
+                    /** @description Standard Webhooks: unix seconds; at most 5 minutes old */
+                    "webhook-timestamp"?: string;
+                    /** @description Standard Webhooks: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>"> */
+                    "webhook-signature"?: string;
                 };
                 path: {
                     /** @description the async vendor calling back */
@@ -627,7 +636,9 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["WebhookBody"];
+                    "application/json": components["schemas"]["WebhookBody"] | {
+                        [key: string]: unknown;
+                    };
                 };
             };
             responses: {
@@ -884,11 +895,9 @@ export interface components {
             /** @description why the latest attempt did not succeed */
             last_error?: string;
         };
+        /** @description the default callback; a vendor's `webhook` settings say where its own callbacks carry the job's id (ours or the vendor's), result and error */
         WebhookBody: {
-            /**
-             * Format: uuid
-             * @description the job id returned by POST /jobs
-             */
+            /** @description the job id returned by POST /jobs */
             request_id: string;
             /** @description the vendor's data; completes the job */
             result?: unknown;
@@ -961,7 +970,7 @@ export interface components {
             /** @description the vendor's entry as VENDORS_FILE spells it, without secrets */
             config: {
                 /** @enum {string} */
-                mode: "sync" | "async";
+                mode: "sync" | "async" | "poll";
                 /** @description origin and path only: user info and query are left out */
                 url: string;
                 rateLimit: {

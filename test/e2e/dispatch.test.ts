@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { request } from 'undici'
 import { waitFor } from '../helper.js'
@@ -10,12 +9,6 @@ const skip = skipWithoutRedis(t, { stoppable: true })
 const FAST = { perSecond: 5000, burst: 1000 }
 const VENDORS = ['syncVendor', 'asyncVendor', 'slowVendor']
 
-const client = (t: { teardown (fn: () => unknown): void }, url: string): Redis => {
-  const redis = new Redis(url)
-  t.teardown(() => redis.disconnect())
-  return redis
-}
-
 async function setFaults (url: string, faults: Record<string, number>): Promise<void> {
   const res = await request(`${url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) })
   if (res.statusCode !== 200) throw new Error(`faults refused: ${await res.body.text()}`)
@@ -24,16 +17,6 @@ async function setFaults (url: string, faults: Record<string, number>): Promise<
 
 async function job (stack: Stack, id: string): Promise<{ status: string, attempts: number, created_at: string, updated_at: string }> {
   return (await request(`${stack.base}/jobs/${id}`)).body.json() as never
-}
-
-/** The most arrivals in any window (t - windowMs, t], the way the mock vendors count. */
-function busiest (times: number[], windowMs: number): number {
-  let max = 0
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while ((times[i] ?? 0) <= (times[j] ?? 0) - windowMs) i++
-    max = Math.max(max, j - i + 1)
-  }
-  return max
 }
 
 test("a deep backlog on a slow vendor does not delay another vendor's jobs", { skip }, async (t) => {
@@ -59,7 +42,7 @@ test('a 1/s vendor with a backlog of minutes and three workers: each job called 
   const stack = await startStack(t, {
     vendors: ({ sync }) => ({ slowVendor: { mode: 'sync', url: sync, rateLimit: { perSecond: 1, burst: 1 } } })
   })
-  const redis = client(t, stack.redis.url)
+  const redis = stack.connect()
   await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
   const ids = await postMany(stack, JOBS, (i) => ({ vendor: 'slowVendor', userId: i }))
   const statuses = await allEnded(stack, redis, ids, 150_000, VENDORS)
@@ -77,7 +60,7 @@ test('after a 429 with Retry-After no call reaches the vendor from any worker un
     vendors: { syncVendor: { rateLimit: FAST, concurrency: 1, retry: { attempts: 10, baseDelayMs: 10, maxDelayMs: 50 } } },
     mockEnv: { MOCK_429_RATE: '1', MOCK_RETRY_AFTER_S: '2' }
   })
-  const redis = client(t, stack.redis.url)
+  const redis = stack.connect()
   await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
   const ids = await postMany(stack, 10, (i) => ({ vendor: 'syncVendor', userId: i }))
   await waitFor(async () => (await stack.vendorStats(stack.syncVendor)).received >= 3 || undefined, 15_000, 'three throttled calls')
@@ -93,13 +76,48 @@ test('after a 429 with Retry-After no call reaches the vendor from any worker un
   t.same(await Promise.all(ids.map(async (id) => (await job(stack, id)).status)), ids.map(() => 'complete'))
 })
 
+async function windowStats (url: string, windowMs: number): Promise<{ maxInWindow: number, maxOpen: number, open: number, received: number }> {
+  return (await request(`${url}/admin/stats?window_ms=${windowMs}`)).body.json() as never
+}
+
+test('three workers together never hold more calls open at the vendor than its concurrency', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: FAST, concurrency: 4 } },
+    mockEnv: { MOCK_LATENCY_MS: '400' }
+  })
+  const redis = stack.connect()
+  await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
+  const ids = await postMany(stack, 40, (i) => ({ vendor: 'syncVendor', userId: i }))
+  t.same(await allEnded(stack, redis, ids, 30_000), ids.map(() => 'complete'))
+  const vendor = await windowStats(stack.syncVendor, 1000)
+  t.equal(vendor.maxOpen, 4, `at most 4 calls open at once at the vendor (saw ${vendor.maxOpen}), and the 4 were used`)
+  t.equal(vendor.open, 0)
+  t.ok(stack.workers.filter((w) => w.kept.length > 0).length >= 2, 'the slots were shared by the workers')
+})
+
+test('a quota over a window of seconds holds in every sliding window at the vendor', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: FAST, quotas: [{ limit: 5, window: '3s' }] } }
+  })
+  const redis = stack.connect()
+  await Promise.all([stack.startWorker(), stack.startWorker()])
+  const started = Date.now()
+  const ids = await postMany(stack, 20, (i) => ({ vendor: 'syncVendor', userId: i }))
+  t.same(await allEnded(stack, redis, ids, 40_000), ids.map(() => 'complete'))
+  const elapsed = Date.now() - started
+  const vendor = await windowStats(stack.syncVendor, 3000)
+  t.equal(vendor.received, 20)
+  t.ok(vendor.maxInWindow <= 5, `the busiest 3-second window at the vendor held ${vendor.maxInWindow} calls (quota 5)`)
+  t.ok(elapsed >= 9000, `20 calls at 5 per 3 s took ${elapsed} ms`)
+})
+
 test('a call longer than the lease is never given to a second worker', { skip }, async (t) => {
   const stack = await startStack(t, {
     vendors: { syncVendor: { rateLimit: FAST, timeoutMs: 10_000 } },
     env: { LEASE_MS: '1000' },
     mockEnv: { MOCK_LATENCY_MS: '3000' }
   })
-  const redis = client(t, stack.redis.url)
+  const redis = stack.connect()
   await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
   const ids = await postMany(stack, 10, (i) => ({ vendor: 'syncVendor', userId: i }))
   const statuses = await allEnded(stack, redis, ids, 30_000)
@@ -115,7 +133,7 @@ test('SIGTERM to one of three workers mid-run: it exits within its grace, every 
     env: { SHUTDOWN_GRACE_MS: '3000' },
     mockEnv: { MOCK_LATENCY_MS: '200' }
   })
-  const redis = client(t, stack.redis.url)
+  const redis = stack.connect()
   const [doomed] = await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
   if (doomed === undefined) return
   const ids = await postMany(stack, JOBS, (i) => ({ vendor: 'syncVendor', userId: i }))
@@ -129,6 +147,27 @@ test('SIGTERM to one of three workers mid-run: it exits within its grace, every 
   t.equal(statuses.filter((s) => s === 'complete').length, JOBS, 'every job complete')
   const vendor = await stack.vendorStats(stack.syncVendor)
   t.same([vendor.distinctRequests, vendor.maxCallsPerRequest], [JOBS, 1], 'each job called once')
+})
+
+test('SIGTERM with calls longer than the grace: the worker aborts them at the grace, hands their jobs back, and another worker completes them', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    vendors: { syncVendor: { rateLimit: FAST, timeoutMs: 10_000 } },
+    env: { SHUTDOWN_GRACE_MS: '500' },
+    mockEnv: { MOCK_LATENCY_MS: '2000' }
+  })
+  const redis = stack.connect()
+  const doomed = await stack.startWorker()
+  const ids = await postMany(stack, 5, (i) => ({ vendor: 'syncVendor', userId: i }))
+  await waitFor(async () => (await stack.vendorStats(stack.syncVendor)).received === 5 || undefined, 10_000, 'all five calls on the wire')
+  const stopping = Date.now()
+  t.equal(await doomed.stop('SIGTERM'), 0, 'a clean exit')
+  const stoppedIn = Date.now() - stopping
+  t.ok(stoppedIn < 2000, `exited ${stoppedIn} ms after SIGTERM, before its 2-second calls could end`)
+  await stack.startWorker()
+  t.same(await allEnded(stack, redis, ids, 20_000), ids.map(() => 'complete'), 'handed back and completed by the other worker')
+  const vendor = await stack.vendorStats(stack.syncVendor)
+  t.same([vendor.distinctRequests, vendor.maxCallsPerRequest], [5, 2], 'each job called once more: the aborted call, then the one that completed it')
+  for (const id of ids) t.match(await job(stack, id), { status: 'complete', attempts: 2 })
 })
 
 test('a job\'s status never moves backwards through retries, a 429 pause and an open breaker', { skip }, async (t) => {

@@ -1,16 +1,22 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
+import type { RedisClient } from '../../core/backends/redis/client.js'
 import { Agent, request } from 'undici'
 import { redisKeys } from '../../core/backends/redis/keys.js'
+import { DIALECT_PORTS } from '../../vendors/mock/dialects.js'
 import { JOB_STATUSES } from '../../core/job.js'
+import { startRedisCluster } from '../redis-cluster.js'
 import { startRedis, type TestRedis } from '../redis-server.js'
 import { freePort, SECRET, type TestContext, waitFor } from '../helper.js'
 import type { VendorEntry } from '../../vendors/config.js'
 import { healthy, type Started, startProcess } from './processes.js'
 
 export interface Stack {
-  redis: TestRedis
+  /** The stack's Redis: one server, or a three-master cluster (`cluster: true`). */
+  redis: Pick<TestRedis, 'url' | 'stop' | 'kill' | 'start'>
+  /** A client of the stack's Redis (a Cluster client on a cluster), closed when the test ends. */
+  connect (): RedisClient
   api: Started
   base: string
   syncVendor: string
@@ -44,8 +50,12 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   env?: Record<string, string>
   mockEnv?: Record<string, string>
   appendonly?: boolean
+  /** Run on a three-master Redis Cluster instead of one server. */
+  cluster?: boolean
 } = {}): Promise<Stack> {
-  const redis = await startRedis(t, { appendonly: opts.appendonly ?? false })
+  const redis = opts.cluster === true
+    ? await startRedisCluster(t, { appendonly: opts.appendonly ?? false })
+    : await startRedis(t, { appendonly: opts.appendonly ?? false })
   const [port, syncPort, asyncPort] = [await freePort(), await freePort(), await freePort()]
   const syncVendor = `http://127.0.0.1:${syncPort}`
   const asyncVendor = `http://127.0.0.1:${asyncPort}`
@@ -57,9 +67,12 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
     asyncVendor: { url: asyncVendor, ...vendors?.asyncVendor }
   }))
   const base = `http://127.0.0.1:${port}`
-  const env = { REDIS_URL: redis.url, VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.env }
+  const env = { REDIS_URL: redis.url, REDIS_CLUSTER: String(opts.cluster === true), VENDORS_FILE: vendorsFile, PUBLIC_URL: base, HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.env }
 
-  const mocks = startProcess(t, 'vendors/mock/server.ts', { SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.mockEnv })
+  // The other dialects' mocks take any free port: several stacks run at once.
+  const dialects = Object.fromEntries(Object.values(DIALECT_PORTS).map(({ env: name }) => [name, '0']))
+  const mocks = startProcess(t, 'vendors/mock/server.ts', {
+    ...dialects, SYNC_VENDOR_PORT: String(syncPort), ASYNC_VENDOR_PORT: String(asyncPort), HOST: '127.0.0.1', ASYNC_VENDOR_SECRET: SECRET, ...opts.mockEnv })
   const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' })
   await healthy(api, base)
   await waitFor(async () => (await fetch(`${syncVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')
@@ -70,6 +83,12 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   const workers: Started[] = []
   return {
     redis,
+    connect () {
+      const { hostname, port } = new URL(redis.url)
+      const client = opts.cluster === true ? new Cluster([{ host: hostname, port: Number(port) }]) : new Redis(redis.url)
+      t.teardown(() => client.disconnect())
+      return client
+    },
     api,
     base,
     syncVendor,
@@ -117,7 +136,7 @@ export async function postMany (stack: Stack, n: number, body: (i: number) => Re
 }
 
 /** How many jobs are in each status, summed over the vendors' listing indexes, cheaply enough to poll. */
-export async function countByStatus (redis: Redis, vendors: string[] = ['syncVendor', 'asyncVendor']): Promise<Record<string, number>> {
+export async function countByStatus (redis: RedisClient, vendors: string[] = ['syncVendor', 'asyncVendor']): Promise<Record<string, number>> {
   const keys = redisKeys()
   const counts = await Promise.all(JOB_STATUSES.map(async (s) => {
     const each = await Promise.all(vendors.map((v) => redis.zcard(keys.vendor(v).status(s))))
@@ -127,7 +146,7 @@ export async function countByStatus (redis: Redis, vendors: string[] = ['syncVen
 }
 
 /** Waits until `n` jobs have ended, then reads every job's status through the API. */
-export async function allEnded (stack: Stack, redis: Redis, ids: string[], timeoutMs: number, vendors?: string[]): Promise<string[]> {
+export async function allEnded (stack: Stack, redis: RedisClient, ids: string[], timeoutMs: number, vendors?: string[]): Promise<string[]> {
   let counts: Record<string, number> = {}
   await waitFor(async () => {
     counts = await countByStatus(redis, vendors)

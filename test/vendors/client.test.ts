@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'tap'
+import { compileVendor } from '../../vendors/adapters/mapping.js'
 import { createVendorClient } from '../../vendors/client.js'
 import { defaultVendors, mergeVendors, type VendorConfig, type VendorEntry } from '../../vendors/config.js'
 import { UnrecoverableVendorError } from '../../vendors/errors.js'
@@ -49,10 +50,14 @@ const vendor = (url: string, entry: VendorEntry = {}): VendorConfig => {
   return config
 }
 
-async function callFails (t: TestContext, config: VendorConfig): Promise<Error> {
-  const client = createVendorClient(config)
+const clientOf = (t: TestContext, config: VendorConfig) => {
+  const client = createVendorClient(config, compileVendor(config.name, config))
   t.teardown(() => client.close())
-  return client.call({ requestId: 'r1', payload: {} }).then(() => new Error('the call succeeded'), (err: Error) => err)
+  return client
+}
+
+async function callFails (t: TestContext, config: VendorConfig): Promise<Error> {
+  return clientOf(t, config).call({ requestId: 'r1', payload: {}, attempt: 1 }).then(() => new Error('the call succeeded'), (err: Error) => err)
 }
 
 test('a 20 MB answer fails without retry once 1 MiB has arrived, and the rest is never read', async (t) => {
@@ -82,9 +87,8 @@ test('maxResponseBytes is per vendor: an answer of exactly the limit passes, one
   const body = JSON.stringify({ data: 'x'.repeat(50) })
   for (const [what, headers] of [['with a Content-Length', { 'content-length': String(body.length) }], ['chunked', {}]] as const) {
     const { url } = await vendorServer(t, (res) => { res.writeHead(200, { 'content-type': 'application/json', ...headers }); res.end(body) })
-    const client = createVendorClient(vendor(url, { maxResponseBytes: body.length }))
-    t.teardown(() => client.close())
-    t.same(await client.call({ requestId: 'r1', payload: {} }), { data: 'x'.repeat(50) }, what)
+    const client = clientOf(t, vendor(url, { maxResponseBytes: body.length }))
+    t.same(await client.call({ requestId: 'r1', payload: {}, attempt: 1 }), { kind: 'result', result: { data: 'x'.repeat(50) } }, what)
     t.type(await callFails(t, vendor(url, { maxResponseBytes: body.length - 1 })), UnrecoverableVendorError, what)
   }
 })

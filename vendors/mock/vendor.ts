@@ -25,7 +25,7 @@ const GARBAGE = [
   { type: 'application/json; charset=utf-8', body: '"OK"' }
 ] as const
 
-/** What both mock vendors share: the Fastify instance, the admin routes, and how a call meets its faults. */
+/** What every mock vendor shares: the Fastify instance, the admin routes, and how a call meets its faults. */
 export function createMockVendor (opts: MockVendorOptions) {
   // Forced closes drop hanging calls, which would otherwise hold close() until their clients give up.
   const app = Fastify({ logger: opts.logger ?? false, forceCloseConnections: true }).withTypeProvider<TypeBoxTypeProvider>()
@@ -69,4 +69,13 @@ export function createMockVendor (opts: MockVendorOptions) {
   }
 
   return { app, faults, stats, admit }
+}
+
+/**
+ * The id a mock counts a call under: the Idempotency-Key the service sends (its request_id), or, from a
+ * client that sends none, what the vendor itself knows the call by.
+ */
+export function seenId (headers: Record<string, string | string[] | undefined>, fallback: string): string {
+  const key = headers['idempotency-key']
+  return typeof key === 'string' && key !== '' ? key : fallback
 }

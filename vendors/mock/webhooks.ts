@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import { Agent, request } from 'undici'
+import type { Signer } from '../adapters/signatures.js'
 import type { MockStats } from './stats.js'
-import { SIGNATURE_HEADER, sign } from '../signature.js'
 
 const RETRIES = 3
 const BACKOFF_MS = 100
@@ -16,15 +17,16 @@ export interface WebhookSender {
   close (): Promise<void>
 }
 
-export function createWebhookSender (opts: { secret: string, stats: MockStats, log: FastifyBaseLogger }): WebhookSender {
-  const { secret, stats, log } = opts
+/** `sign` is the vendor's signature scheme: ours (Stripe's), Standard Webhooks or a GitHub-style HMAC. */
+export function createWebhookSender (opts: { sign: Signer, stats: MockStats, log: FastifyBaseLogger }): WebhookSender {
+  const { sign, stats, log } = opts
   // One Agent keeps a pool per callback origin, so deliveries reuse connections.
   const agent = new Agent({ headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS })
   const closing = new AbortController()
   const pending = new Set<Promise<void>>()
 
   /** Retries network errors and 5xx; a 3xx or 4xx is the receiver's answer (409 and 404 mean something there). */
-  async function deliver (url: string, raw: string): Promise<void> {
+  async function deliver (url: string, raw: string, id: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       let problem: string
       try {
@@ -32,8 +34,8 @@ export function createWebhookSender (opts: { secret: string, stats: MockStats, l
           method: 'POST',
           dispatcher: agent,
           signal: closing.signal,
-          // Signed per attempt, as the signature's timestamp says when it was sent.
-          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, raw) },
+          // Signed per attempt, as the signature's timestamp says when it was sent; the message id stays.
+          headers: { 'content-type': 'application/json', ...sign(raw, { id }) },
           body: raw
         })
         await res.body.dump()
@@ -61,7 +63,8 @@ export function createWebhookSender (opts: { secret: string, stats: MockStats, l
         await sleep(delayMs, undefined, { signal: closing.signal })
         // The same bytes for every copy and retry, so that a duplicate is exactly that.
         const raw = JSON.stringify(body)
-        for (let i = 0; i < copies; i++) await deliver(url, raw)
+        const id = `msg_${randomUUID()}`
+        for (let i = 0; i < copies; i++) await deliver(url, raw, id)
       })()
         .catch((err) => { if (!closing.signal.aborted) log.error({ err, url }, 'webhook task failed') })
         .finally(() => pending.delete(task))

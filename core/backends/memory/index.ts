@@ -1,6 +1,7 @@
 import type { Backend } from '../../backend.js'
 import { queued, replayJob } from '../../backend.js'
 import { tracedSubmit } from '../../tracing.js'
+import { createMemoryTokenCache } from '../../../vendors/adapters/token-cache.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
 import { createMemoryQueue } from './queue.js'
 import { createMemoryStore } from './store.js'
@@ -13,6 +14,7 @@ export function createMemoryBackend (settings: DispatchSettings): Backend {
     store,
     queue,
     index: store,
+    tokens: createMemoryTokenCache(),
     submit: (job) => tracedSubmit(job, async (traced) => {
       await store.create(traced)
       await queue.enqueue(traced.vendor, [queued(traced)])

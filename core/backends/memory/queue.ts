@@ -156,6 +156,8 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         if (s.next !== undefined) state.schedule({ jobId: d.jobId, kind: s.next.kind, createdAt: d.createdAt, ...(d.trace === undefined ? {} : { trace: d.trace }) }, s.next.at)
         if (s.deadline !== undefined) state.deadlines.set(d.jobId, s.deadline)
         if (s.status !== undefined) state.index.set(d.jobId, s.status, d.createdAt)
+        if (s.status === 'complete' || s.status === 'failed') state.deadlines.delete(d.jobId)
+        if (s.ref !== undefined) state.refs.set(s.ref.vendorRef, d.jobId)
       }
       wake(vendor, state)
     },
@@ -214,6 +216,9 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     },
     async trimIndexes (vendor, before, keep) {
       return stateOf(vendor).index.trim(before, keep)
+    },
+    async jobOfRef (vendor, vendorRef) {
+      return stateOf(vendor).refs.get(vendorRef)
     },
     onWake (listener) {
       wakes.on('wake', listener)

@@ -67,6 +67,8 @@ export interface VendorState {
   deadlines: Map<string, number>
   index: StatusIndex
   deadLetters: Array<{ jobId: string, reason: string, deliveries: number }>
+  /** The vendor's own ids for jobs, for its callbacks. */
+  refs: Map<string, string>
   nextId (): string
   schedule (entry: Omit<Entry, 'id'>, at: number): void
   unschedule (jobId: string, kind: Entry['kind']): void
@@ -86,6 +88,7 @@ export function createVendorState (): VendorState {
     deadlines: new Map(),
     index: new StatusIndex(),
     deadLetters: [],
+    refs: new Map(),
     nextId: () => `${Date.now()}-${seq++}`,
     schedule (entry, at) {
       state.unschedule(entry.jobId, entry.kind)

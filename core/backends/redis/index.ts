@@ -8,6 +8,7 @@ import { redisKeys } from './keys.js'
 import { createRedisIndex } from './listing.js'
 import { createRedisQueue } from './queue.js'
 import { createRedisStore } from './store.js'
+import { createRedisTokenCache } from './token-cache.js'
 
 export interface RedisBackendOptions extends DispatchSettings {
   prefix: string
@@ -37,6 +38,7 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
     store,
     queue,
     index: opts.index ?? createRedisIndex(redis, keys, store),
+    tokens: createRedisTokenCache(redis, keys),
     submit: (job) => tracedSubmit(job, async (traced) => {
       const entry = [queued(traced)]
       // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).

@@ -20,6 +20,8 @@ export interface VendorKeys {
   status (status: JobStatus): string
   /** Zset of grant times: one sliding-window quota. */
   quota (windowMs: number): string
+  /** String: the job a vendor's own id names, for its callbacks. */
+  ref (vendorRef: string): string
   /** The prefix every key above starts with, for scripts that build `status:` and `quota:` keys. */
   base: string
 }
@@ -32,6 +34,8 @@ export interface RedisKeys {
   group: string
   /** Pub/Sub channel that wakes sleeping dispatchers; the message is the vendor's name. */
   wakeChannel: string
+  /** A value the fleet shares (an OAuth2 token, its fetch lock), under its own hash tag. */
+  shared (name: string): string
 }
 
 /**
@@ -57,10 +61,12 @@ export function redisKeys (prefix = 'vfs'): RedisKeys {
         deadLetter: `${base}job-dlq`,
         wake: `${base}wake`,
         status: (status) => `${base}status:${status}`,
-        quota: (windowMs) => `${base}quota:${windowMs}`
+        quota: (windowMs) => `${base}quota:${windowMs}`,
+        ref: (vendorRef) => `${base}ref:${vendorRef}`
       }
     },
     group: 'workers',
-    wakeChannel: `${prefix}:wake`
+    wakeChannel: `${prefix}:wake`,
+    shared: (name) => `${prefix}:{${name}}`
   }
 }

@@ -96,7 +96,8 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
   const settlementArgs = (s: Settlement): Array<string | number> => {
     const d = s.delivery
     return [d.entry, d.deliveries, d.jobId, d.createdAt, s.outcome ?? '', d.probe ? '1' : '0', s.pauseUntil ?? '',
-      s.next?.at ?? '', s.next?.kind === 'poll' ? 'p' : 'c', s.deadline ?? '', s.deadLetter ?? '', s.status ?? '', d.trace ?? '']
+      s.next?.at ?? '', s.next?.kind === 'poll' ? 'p' : 'c', s.deadline ?? '', s.deadLetter ?? '', s.status ?? '',
+      s.ref?.vendorRef ?? '', s.ref?.until ?? '', d.trace ?? '']
   }
 
   return {
@@ -166,6 +167,9 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     async trimIndexes (vendor, before, keep) {
       const [pending, processing, complete, failed] = statusKeys(keys.vendor(vendor))
       return redis.vfsTrimIndexes(pending, processing, complete, failed, before, keep)
+    },
+    async jobOfRef (vendor, vendorRef) {
+      return await redis.get(keys.vendor(vendor).ref(vendorRef)) ?? undefined
     },
     onWake (listener) {
       listeners.add(listener)

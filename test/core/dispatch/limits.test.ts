@@ -1,5 +1,6 @@
 import { test } from 'tap'
 import { grantTokens, parseDuration, quotaRoom } from '../../../core/dispatch/limits.js'
+import { busiest } from '../../helper.js'
 
 /** Grants one call at a time, as fast as the bucket allows, and returns the grant times. */
 function drain (perSecond: number, burst: number, marginMs: number, untilMs: number, stepMs = 1): number[] {
@@ -11,16 +12,6 @@ function drain (perSecond: number, burst: number, marginMs: number, untilMs: num
     if (grant.granted === 1) times.push(now)
   }
   return times
-}
-
-/** The most grants in any half-open window (t - windowMs, t], the way a vendor counts arrivals. */
-function busiest (times: number[], windowMs: number): number {
-  let max = 0
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while ((times[i] ?? 0) <= (times[j] ?? 0) - windowMs) i++
-    max = Math.max(max, j - i + 1)
-  }
-  return max
 }
 
 test('a full bucket grants its burst at once, then one call per interval', async (t) => {

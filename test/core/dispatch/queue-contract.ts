@@ -226,6 +226,19 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.same(await queue.dueDeadlines('v', start + 5000, 10, 1000), [], 'cleared, and ended')
   })
 
+  test(`${name}: a vendor's own id for a job finds the job for its callbacks`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    const [job] = jobs(1, start)
+    if (job === undefined) return
+    await queue.enqueue('v', [job])
+    const [d] = (await queue.take(LIMITS, 1, { reclaim: false })).deliveries
+    if (d === undefined) return t.fail('nothing taken')
+    t.equal(await queue.jobOfRef('v', 'their-42'), undefined)
+    await queue.settle(LIMITS, [{ delivery: d, outcome: 'ok', deadline: start + 1000, status: 'processing', ref: { vendorRef: 'their-42', until: Date.now() + 60_000 } }])
+    t.equal(await queue.jobOfRef('v', 'their-42'), job.id)
+    t.equal(await queue.jobOfRef('w', 'their-42'), undefined, 'per vendor')
+  })
+
   test(`${name}: an entry delivered too often goes to the dead-letter stream instead of back to the queue`, { skip }, async (t) => {
     const { queue } = await clocked(t)
     await queue.enqueue('v', jobs(1, start))

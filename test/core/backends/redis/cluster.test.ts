@@ -3,14 +3,14 @@ import type { Cluster } from 'ioredis'
 import t from 'tap'
 import { redisKeys } from '../../../../core/backends/redis/keys.js'
 import { createRedisBackend } from '../../../../core/backends/redis/index.js'
-import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
 import { createRedisStore } from '../../../../core/backends/redis/store.js'
 import { createRedisClient } from '../../../../plugins/redis.js'
 import { clusterFor, skipWithoutRedisCluster } from '../../../redis-cluster.js'
 import type { Teardown } from '../../../redis-server.js'
-import { type Clock, queueContract } from '../../dispatch/queue-contract.js'
+import { queueContract } from '../../dispatch/queue-contract.js'
 import { indexContract } from '../../job-index-contract.js'
 import { storeContract } from '../../store-contract.js'
+import { twoQueues } from './queues.js'
 
 /** The same contracts as on one Redis, on a real three-master Redis Cluster: every script touches one slot. */
 const skip = skipWithoutRedisCluster(t)
@@ -22,20 +22,9 @@ const connect = async (t: Teardown, url: string): Promise<Cluster> => {
   return cluster
 }
 
-queueContract('redis cluster', skip, async (t, { leaseMs = 30_000, marginMs = 0, clock }) => {
+queueContract('redis cluster', skip, async (t, opts) => {
   const { url, prefix } = await clusterFor(t)
-  const queue = async (consumer: string) => createRedisQueue(await connect(t, url), {
-    keys: redisKeys(prefix),
-    consumer,
-    vendors: ['v', 'w'],
-    subscriber: await connect(t, url),
-    leaseMs,
-    marginMs,
-    ...(clock === undefined ? {} : { now: () => (clock as Clock).now })
-  })
-  const pair = [await queue(`a-${randomUUID()}`), await queue(`b-${randomUUID()}`)] as const
-  t.teardown(() => Promise.all(pair.map((q) => q.close())))
-  return [...pair]
+  return twoQueues(t, prefix, () => connect(t, url), opts)
 })
 
 indexContract('redis cluster', skip, async (t) => {

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { redisKeys } from '../../../../core/backends/redis/keys.js'
+import { randomUUID } from 'node:crypto'
 import { createRedisBackend } from '../../../../core/backends/redis/index.js'
-import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
 import { redisFor, skipWithoutRedis, type Teardown } from '../../../redis-server.js'
-import { type Clock, queueContract } from '../../dispatch/queue-contract.js'
+import { queueContract } from '../../dispatch/queue-contract.js'
 import { indexContract } from '../../job-index-contract.js'
+import { twoQueues } from './queues.js'
 
 const skip = skipWithoutRedis(t)
 
@@ -16,20 +15,9 @@ const connect = (t: Teardown, url: string): Redis => {
   return redis
 }
 
-queueContract('redis', skip, async (t, { leaseMs = 30_000, marginMs = 0, clock }) => {
+queueContract('redis', skip, async (t, opts) => {
   const { url, prefix } = await redisFor(t)
-  const queue = (consumer: string) => createRedisQueue(connect(t, url), {
-    keys: redisKeys(prefix),
-    consumer,
-    vendors: ['v', 'w'],
-    subscriber: connect(t, url),
-    leaseMs,
-    marginMs,
-    ...(clock === undefined ? {} : { now: () => (clock as Clock).now })
-  })
-  const pair = [await queue(`a-${randomUUID()}`), await queue(`b-${randomUUID()}`)] as const
-  t.teardown(() => Promise.all(pair.map((q) => q.close())))
-  return [...pair]
+  return twoQueues(t, prefix, async () => connect(t, url), opts)
 })
 
 indexContract('redis', skip, async (t) => {

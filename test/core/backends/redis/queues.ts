@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto'
+import { redisKeys } from '../../../../core/backends/redis/keys.js'
+import type { RedisClient } from '../../../../core/backends/redis/client.js'
+import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
+import type { DispatchQueue } from '../../../../core/dispatch/queue.js'
+import type { Teardown } from '../../../redis-server.js'
+import type { Clock } from '../../dispatch/queue-contract.js'
+
+/** Two workers' queues over one prefix, each with its own connections, as the queue contract takes them. */
+export async function twoQueues (
+  t: Teardown,
+  prefix: string,
+  connect: () => Promise<RedisClient>,
+  { leaseMs = 30_000, marginMs = 0, clock }: { leaseMs?: number, marginMs?: number, clock?: Clock }
+): Promise<[DispatchQueue, DispatchQueue]> {
+  const queue = async (consumer: string) => createRedisQueue(await connect(), {
+    keys: redisKeys(prefix),
+    consumer,
+    vendors: ['v', 'w'],
+    subscriber: await connect(),
+    leaseMs,
+    marginMs,
+    ...(clock === undefined ? {} : { now: () => clock.now })
+  })
+  const pair: [DispatchQueue, DispatchQueue] = [await queue(`a-${randomUUID()}`), await queue(`b-${randomUUID()}`)]
+  t.teardown(() => Promise.all(pair.map((q) => q.close())))
+  return pair
+}

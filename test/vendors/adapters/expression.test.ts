@@ -1,0 +1,74 @@
+import { test } from 'tap'
+import { readAnswer } from '../../../vendors/adapters/answer.js'
+import { MappingError } from '../../../vendors/adapters/errors.js'
+import { compileVendor } from '../../../vendors/adapters/mapping.js'
+import { buildPollRequest, readPollAnswer } from '../../../vendors/adapters/poll.js'
+import { buildRequest } from '../../../vendors/adapters/request.js'
+import { call } from './example.js'
+
+const URL = 'http://127.0.0.1:9'
+const RUNAWAY = '($f := function($x){$f($x)}; $f(1))'
+const DEEP = '($f := function($x){ 1 + $f($x) }; $f(1))'
+
+function vendor (response: Record<string, unknown>, request: Record<string, unknown> = {}) {
+  return compileVendor('v', { mode: 'sync', url: URL, request: { path: "'/x'", ...request }, response }, { env: {}, evalTimeoutMs: 100 })
+}
+
+const answer = (body: unknown, status = 200) => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const sent = { method: 'POST', origin: URL, path: '/x', headers: {} }
+
+test('a runaway expression fails its job within the time bound instead of hanging the worker', async (t) => {
+  for (const runaway of [RUNAWAY, DEEP]) {
+    const started = performance.now()
+    const err = await readAnswer(vendor({ result: runaway }), undefined, sent, answer({})).catch((e: unknown) => e)
+    const took = performance.now() - started
+    t.type(err, MappingError, runaway)
+    t.match((err as Error).message, /^vendor "v": response\.result: (Evaluation timeout after 100 milliseconds|Stack overflow).*\(D101[12] at \d+\)$/)
+    t.ok(took < 1000, `stopped after ${Math.round(took)} ms`)
+  }
+})
+
+test('one slow evaluation does not use up the time of another evaluating alongside it', async (t) => {
+  const v = vendor({ result: `body.slow ? ${RUNAWAY} : body` })
+  const [slow, quick] = await Promise.allSettled([
+    readAnswer(v, undefined, sent, answer({ slow: true })),
+    readAnswer(v, undefined, sent, answer({ quick: true }))
+  ])
+  t.equal(slow.status, 'rejected')
+  t.same(quick, { status: 'fulfilled', value: { kind: 'result', result: { quick: true } } })
+})
+
+test('an expression that throws at run time names the vendor, the field and jsonata\'s reason', async (t) => {
+  const v = vendor({}, { query: { n: '$number(payload.email)' } })
+  await t.rejects(buildRequest(v, call({ email: 'ada@example.com' })), {
+    name: 'MappingError',
+    code: 'VFS_ERR_VENDOR_MAPPING',
+    message: 'vendor "v": request.query.n: Unable to cast value to a number: "ada@example.com" (D3030 at 8)'
+  })
+})
+
+test('a mapping that yields the wrong type names the field and what it wanted', async (t) => {
+  const cases: Array<[Promise<unknown>, string]> = [
+    [buildRequest(vendor({}, { path: '42' }), call({})), 'vendor "v": request.path: yielded a number, expected a string'],
+    [buildRequest(vendor({}, { query: { q: 'payload' } }), call({ a: 1 })),
+      'vendor "v": request.query.q: yielded an object, expected a string, number, boolean, a list of them, or nothing'],
+    [buildRequest(vendor({}, { headers: { 'X-A': '[1, {}]' } }), call({})), 'vendor "v": request.headers.X-A: yielded an array, expected a string, number, boolean or nothing'],
+    [buildRequest(vendor({}, { body: 'function($x){$x}' }), call({})), 'vendor "v": request.body: yielded a function, expected JSON data'],
+    [readAnswer(vendor({ result: '$sum' }), undefined, sent, answer({})), 'vendor "v": response.result: yielded a function, expected JSON data'],
+    [readAnswer(vendor({ error: 'body.code' }), undefined, sent, answer({ code: 7 })), 'vendor "v": response.error: yielded a number, expected a string (the error) or nothing']
+  ]
+  for (const [pending, message] of cases) await t.rejects(pending, { name: 'MappingError', message })
+})
+
+test('poll conditions must be true or false, and a vendor ref a string or number', async (t) => {
+  const poll = compileVendor('p', {
+    mode: 'poll',
+    url: URL,
+    accepted: { vendorRef: 'body.id' },
+    poll: { request: { path: "'/jobs/' & vendor_ref" }, intervalMs: 100, done: 'body.state' }
+  }, { env: {} })
+  const req = await buildPollRequest(poll, call({}, { vendorRef: '1' }))
+  await t.rejects(readPollAnswer(poll, req, answer({ state: 'done' })), { message: 'vendor "p": poll.done: yielded a string, expected true or false' })
+  t.same(await readAnswer(poll, undefined, sent, answer({ id: 1234 })), { kind: 'accepted', vendorRef: '1234' })
+  await t.rejects(readAnswer(poll, undefined, sent, answer({ id: { nested: 1 } })), { message: 'vendor "p": accepted.vendorRef: yielded an object, expected a string' })
+})

@@ -1,0 +1,131 @@
+import jsonata from 'jsonata'
+import { AdapterConfigError, MappingError } from './errors.js'
+
+/** Bounds one evaluation: a runaway mapping fails its job instead of holding the worker's event loop. */
+export const DEFAULT_EVAL_TIMEOUT_MS = 100
+/** jsonata's own recursion guard, at the depth its test suite uses for runaway expressions. */
+const MAX_DEPTH = 500
+
+export interface ExpressionContext {
+  vendor: string
+  timeoutMs: number
+  /** Applied to run-time error messages, which may quote a vendor's answer. */
+  redact: (text: string) => string
+}
+
+/** A compiled expression that knows the field it came from, so that every error can name it. */
+export interface Expr {
+  readonly field: string
+  evaluate (input: unknown): Promise<unknown>
+}
+
+/**
+ * Compiled once, at start. jsonata's `timeout` and `stack` options bound each evaluation on its own;
+ * the older timeboxing pattern (`assign` of entry and exit callbacks) shares its clock and depth across
+ * every evaluation of the expression, which is wrong for one expression evaluated by concurrent jobs.
+ */
+export function compileExpression (ctx: ExpressionContext, field: string, source: string): Expr {
+  let compiled: jsonata.Expression
+  try {
+    compiled = jsonata(source, { timeout: ctx.timeoutMs, stack: MAX_DEPTH })
+  } catch (err) {
+    const hint = source.startsWith('/') ? ` (a constant path is a quoted string: "'${source}'")` : ''
+    throw new AdapterConfigError(ctx.vendor, field, `${describe(err)}${hint}`)
+  }
+  return {
+    field,
+    async evaluate (input) {
+      try {
+        return await compiled.evaluate(input)
+      } catch (err) {
+        throw new MappingError(ctx.vendor, field, ctx.redact(describe(err)))
+      }
+    }
+  }
+}
+
+export function compileOptional (ctx: ExpressionContext, field: string, source: string | undefined): Expr | undefined {
+  return source === undefined ? undefined : compileExpression(ctx, field, source)
+}
+
+/** jsonata throws plain objects `{code, message, position}`, not Errors. */
+function describe (err: unknown): string {
+  if (err !== null && typeof err === 'object') {
+    const { message, code, position } = err as { message?: unknown, code?: unknown, position?: unknown }
+    const text = typeof message === 'string' ? message : String(err)
+    const where = typeof position === 'number' ? ` at ${position}` : ''
+    return typeof code === 'string' ? `${text} (${code}${where})` : text
+  }
+  return String(err)
+}
+
+/** How a value is named in "yielded a number, expected a string". */
+export function kindOf (value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'function' || isJsonataFunction(value)) return 'a function'
+  if (typeof value === 'object') return 'an object'
+  return `a ${typeof value}`
+}
+
+export function wrongType (vendor: string, field: string, value: unknown, expected: string): MappingError {
+  return new MappingError(vendor, field, `yielded ${kindOf(value)}, expected ${expected}`)
+}
+
+/**
+ * `value` as plain JSON data, or a MappingError: jsonata may yield functions, and its sequences are arrays
+ * with extra properties, none of which a job may store. `redact`, when given, applies to every string.
+ */
+export function toJson (vendor: string, field: string, value: unknown, redact: (text: string) => string = (text) => text): unknown {
+  const seen = (item: unknown, depth: number): unknown => {
+    if (depth > 64) throw new MappingError(vendor, field, 'yielded data nested deeper than 64 levels')
+    if (typeof item === 'string') return redact(item)
+    if (item === null || typeof item === 'boolean') return item
+    if (typeof item === 'number') {
+      if (!Number.isFinite(item)) throw wrongType(vendor, field, item, 'a finite number')
+      return item
+    }
+    if (Array.isArray(item)) return item.map((inner) => seen(inner, depth + 1))
+    if (isPlainObject(item)) {
+      const out: Record<string, unknown> = {}
+      for (const [key, inner] of Object.entries(item)) if (inner !== undefined) out[redact(key)] = seen(inner, depth + 1)
+      return out
+    }
+    throw wrongType(vendor, field, item, 'JSON data')
+  }
+  return seen(value, 0)
+}
+
+/** jsonata builds its objects without a prototype, and represents its functions as objects. */
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || isJsonataFunction(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+function isJsonataFunction (value: unknown): boolean {
+  return value !== null && typeof value === 'object' && ('_jsonata_lambda' in value || '_jsonata_function' in value)
+}
+
+/** A string, or a number written as one (vendors' ids are often numbers); undefined stays undefined. */
+export function optionalString (vendor: string, field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  throw wrongType(vendor, field, value, 'a string')
+}
+
+/** A condition: true, false, or nothing (false). */
+export function condition (vendor: string, field: string, value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value === 'boolean') return value
+  throw wrongType(vendor, field, value, 'true or false')
+}
+
+/** An error expression: a non-empty string fails the job; nothing, null, false or "" mean no error. */
+export function errorText (vendor: string, field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === false || value === '') return undefined
+  if (typeof value === 'string') return value
+  throw wrongType(vendor, field, value, 'a string (the error) or nothing')
+}

@@ -1,0 +1,50 @@
+import type { CompiledVendor } from './compiled.js'
+import { MappingError } from './errors.js'
+import { errorText, optionalString, toJson } from './expression.js'
+import type { IncomingHeaders, SignatureCheck } from './signatures.js'
+
+/** A verified callback: its headers, and its body parsed as JSON. */
+export interface Callback {
+  headers: IncomingHeaders
+  body: unknown
+}
+
+/** Which job a callback is about (our id or the vendor's), and how it ended. */
+export interface CallbackFields {
+  requestId?: string
+  vendorRef?: string
+  result?: unknown
+  error?: string
+}
+
+/** Checks a callback's signature over its raw bytes, by the vendor's scheme. Never throws. */
+export function verifyCallback (vendor: CompiledVendor, rawBody: Buffer | string | undefined, headers: IncomingHeaders): SignatureCheck {
+  if (vendor.webhook === undefined) return { ok: false, reason: `the vendor's mode is ${vendor.mode}: it sends no callbacks` }
+  return vendor.webhook.verify(rawBody, headers)
+}
+
+/**
+ * Reads a verified callback by the vendor's `webhook` expressions. A callback that names no job, or a
+ * mapping that breaks on it, is a MappingError: the callback is malformed for this vendor.
+ */
+export async function readCallback (vendor: CompiledVendor, callback: Callback): Promise<CallbackFields> {
+  const webhook = vendor.webhook
+  if (webhook === undefined) throw new MappingError(vendor.name, 'webhook', `the vendor's mode is ${vendor.mode}: it sends no callbacks`)
+  const fields: CallbackFields = {}
+  if (webhook.requestId !== undefined) {
+    const id = optionalString(vendor.name, webhook.requestId.field, await webhook.requestId.evaluate(callback))
+    if (id !== undefined && id !== '') fields.requestId = id
+  }
+  if (webhook.vendorRef !== undefined) {
+    const ref = optionalString(vendor.name, webhook.vendorRef.field, await webhook.vendorRef.evaluate(callback))
+    if (ref !== undefined && ref !== '') fields.vendorRef = ref
+  }
+  if (fields.requestId === undefined && fields.vendorRef === undefined) {
+    const field = (webhook.vendorRef ?? webhook.requestId)?.field ?? 'webhook.requestId'
+    throw new MappingError(vendor.name, field, 'yielded nothing: the callback names no job')
+  }
+  const error = errorText(vendor.name, webhook.error.field, await webhook.error.evaluate(callback))
+  if (error !== undefined) return { ...fields, error: vendor.redact(error) }
+  const result = await webhook.result.evaluate(callback)
+  return result === undefined ? fields : { ...fields, result: toJson(vendor.name, webhook.result.field, result, vendor.redact) }
+}
