@@ -80,7 +80,8 @@ async function metricsPlugin (app: FastifyInstance): Promise<void> {
 
   // Label sets are few (routes x methods x statuses), and a cached child skips label validation per request.
   const routes = new Map<string, { observe (value: number): void }>()
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook: an async one would cost a promise per request on the intake's hot path.
+  app.addHook('onResponse', (request, reply, done) => {
     const key = `${request.method} ${request.routeOptions.url ?? ''} ${reply.statusCode}`
     let child = routes.get(key)
     if (child === undefined) {
@@ -88,6 +89,7 @@ async function metricsPlugin (app: FastifyInstance): Promise<void> {
       routes.set(key, child)
     }
     child.observe(reply.elapsedTime / 1000)
+    done()
   })
 
   app.decorate('metrics', {
