@@ -52,34 +52,58 @@ export async function countStatus (redis: Redis, vendor: string, status: 'comple
 
 const BATCH = 5_000
 
+/** A connection that stores and queues jobs as `POST /jobs` does, kept open across batches. */
+export interface Filler {
+  /** The local ports of its connections: how Redis (CLIENT LIST, MONITOR) tells them apart. */
+  ports (): number[]
+  /** Stores and queues `n` of `vendor`'s jobs; returns their ids unless `keepIds` is false. */
+  fill (n: number, vendor: string, keepIds?: boolean): Promise<string[]>
+  close (): Promise<void>
+}
+
 /**
- * Stores and queues `n` jobs exactly as `POST /jobs` does, with the service's own backend and scripts
- * (EVALSHA, pipelined in batches). Returns the ids; `keepIds` false keeps none, for large fills.
+ * A producer with the service's own backend and scripts: each job is `backend.submit`, the create-job
+ * and enqueue scripts (EVALSHA each), auto-pipelined in batches. `vendors` get their consumer groups now.
  */
-export async function fillJobs (url: string, n: number, vendor: string, keepIds = true): Promise<string[]> {
+export async function openFiller (url: string, vendors: string[]): Promise<Filler> {
   const redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 1 })
   const subscriber = redis.duplicate()
   const backend = await createRedisBackend(redis, {
-    prefix: 'vfs', jobTtlMs: 30 * 24 * 3_600_000, consumer: 'bench-fill', vendors: [vendor], subscriber, leaseMs: 30_000, marginMs: 0
+    prefix: 'vfs', jobTtlMs: 30 * 24 * 3_600_000, consumer: 'bench-fill', vendors, subscriber, leaseMs: 30_000, marginMs: 0
   })
-  const ids: string[] = []
-  try {
-    for (let done = 0; done < n;) {
-      const size = Math.min(BATCH, n - done)
-      const now = Date.now()
-      await Promise.all(Array.from({ length: size }, (_, i) => {
-        const id = randomUUID()
-        if (keepIds) ids.push(id)
-        return backend.submit({ id, vendor, status: 'pending', payload: { type: 'user_data', userId: done + i }, attempts: 0, createdAt: now, updatedAt: now })
-      }))
-      done += size
+  let userId = 0
+  return {
+    ports: () => [redis, subscriber].map((c) => c.stream?.localPort).filter((p): p is number => p !== undefined),
+    async fill (n, vendor, keepIds = true) {
+      const ids: string[] = []
+      for (let done = 0; done < n;) {
+        const size = Math.min(BATCH, n - done)
+        const now = Date.now()
+        await Promise.all(Array.from({ length: size }, () => {
+          const id = randomUUID()
+          if (keepIds) ids.push(id)
+          return backend.submit({ id, vendor, status: 'pending', payload: { type: 'user_data', userId: ++userId }, attempts: 0, createdAt: now, updatedAt: now })
+        }))
+        done += size
+      }
+      return ids
+    },
+    async close () {
+      await backend.close()
+      subscriber.disconnect()
+      redis.disconnect()
     }
-  } finally {
-    await backend.close()
-    subscriber.disconnect()
-    redis.disconnect()
   }
-  return ids
+}
+
+/** Stores and queues `n` jobs with a filler of their own. Returns the ids; `keepIds` false keeps none, for large fills. */
+export async function fillJobs (url: string, n: number, vendor: string, keepIds = true): Promise<string[]> {
+  const filler = await openFiller(url, [vendor])
+  try {
+    return await filler.fill(n, vendor, keepIds)
+  } finally {
+    await filler.close()
+  }
 }
 
 /** Redis's own CPU time per call (µs) of the commands the API sends, since the last CONFIG RESETSTAT. */

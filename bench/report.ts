@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Calls } from './calls.js'
 import type { CodeState, Machine } from './environment.js'
+import type { Fairness } from './fairness.js'
 import type { Figures } from './load.js'
 import { ROOT } from './processes.js'
 import type { Http, Memory, Settings } from './scenarios.js'
@@ -13,9 +15,12 @@ export interface Results {
   only?: string[]
   code: CodeState & { changedDuringRun?: boolean }
   machine: Machine
-  settings: Settings & { connections: number, processes: string }
+  settings: Settings & { connections: number, workerCalls: number, fleetConcurrency: number, processes: string }
   http: Http
   e2e: Record<string, Rounds<Throughput>>
+  /** Redis calls per completed job, 1 worker: `service` and `bullmq`. */
+  calls: Record<string, Calls>
+  fairness?: Fairness
   memory?: Memory
 }
 
@@ -44,6 +49,50 @@ function scaled (f: Figures | undefined, zero: Figures | undefined): string {
   return verdict(worse.length === 0, `${worse.join(', ')} worse by more than 10%`)
 }
 
+/** The worker path's target in DESIGN "Dispatch (v2)": about two Redis calls per job; "about" read as at most 2.5. */
+const WORKER_PATH_TARGET = 2.5
+/** Fairness: the flowing vendor's p99 beside the backlog within this multiple of its unloaded p99. */
+const FAIRNESS_P99 = 3
+
+function callRows (ours: Calls | undefined, peer: Calls | undefined): string[] {
+  const row = (what: string, pick: (c: Calls) => number, digits: number, target = '', met = ''): string => {
+    const o = ours === undefined ? undefined : pick(ours)
+    const p = peer === undefined ? undefined : pick(peer)
+    return `| ${what} | ${o === undefined ? 'not run' : `${n(o, digits)} calls/job`} | | | | | | ${p === undefined ? 'BullMQ: not run' : `BullMQ: ${n(p, digits)}`} | ${x(ratio(o, p))} | ${target} | ${met} |`
+  }
+  const path = ours?.workerPath
+  return [
+    row('Redis calls per job, worker path (client commands), 1 worker', (c) => c.workerPath, 2,
+      `about 2 (≤ ${WORKER_PATH_TARGET})`, verdict(path === undefined ? undefined : path <= WORKER_PATH_TARGET)),
+    row('Redis calls per job, producer (client commands)', (c) => c.producer, 2),
+    row('Redis calls per job, producer + worker path', (c) => c.total, 2),
+    row('Redis commands per job, INFO commandstats (script-internal included)', (c) => c.commandstats, 1)
+  ]
+}
+
+function breakdown (who: string, c: Calls | undefined): string[] {
+  if (c === undefined) return []
+  const list = (r: Record<string, number>): string => Object.entries(r).filter(([, v]) => v >= 0.005).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') || 'none'
+  const inside = Object.entries(c.byCommand.insideScripts ?? {}).slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')
+  return [`${who}, per job, ${c.completed.toLocaleString('en-US')} jobs: worker path (${c.connections.workerPath} connections) ${list(c.byCommand.workerPath)};` +
+    ` producer ${list(c.byCommand.producer)}; run inside scripts (${c.scriptInternal.toFixed(1)}, the most frequent) ${inside}.`]
+}
+
+function fairnessRows (f: Fairness | undefined): string[] {
+  if (f === undefined) return ['| fairness: flowing vendor beside a backlog on a limited vendor | not run | | | | | | | | | |']
+  const lat = (what: string, l: Fairness['unloaded'], base: string, r: number | undefined, target: string, met: string): string =>
+    `| ${what} | ${n(f.flowRate)} jobs/s posted | ${n(l.p50)} | ${n(l.p97_5)} | ${n(l.p99)} | ${l.jobs - l.completed} unfinished (max ${n(l.max)} ms) | | ${base} | ${x(r)} | ${target} | ${met} |`
+  const p99 = ratio(f.loaded.p99, f.unloaded.p99)
+  const delivered = ratio(f.limitedDelivered, f.limitedRate)
+  const backlog = f.backlog.toLocaleString('en-US')
+  return [
+    lat('fairness: flowing vendor alone, POST to complete, 1 worker', f.unloaded, '', undefined, '', ''),
+    lat(`fairness: flowing vendor beside ${backlog} jobs queued on a vendor limited to ${f.limitedRate}/s`, f.loaded, 'alone, p99', p99,
+      `p99 ≤ ${FAIRNESS_P99}x alone`, verdict(p99 === undefined ? undefined : p99 <= FAIRNESS_P99 && f.loaded.completed === f.loaded.jobs)),
+    `| fairness: the limited vendor's delivered rate meanwhile | ${n(f.limitedDelivered, 1)} jobs/s | | | | ${f.limitedLeft.toLocaleString('en-US')} still queued | | its limit, ${f.limitedRate}/s | ${x(delivered)} | 0.8x to 1.1x | ${verdict(delivered === undefined ? undefined : delivered >= 0.8 && delivered <= 1.1)} |`
+  ]
+}
+
 function redisCost (cost: NonNullable<Memory['redisUsecPerCall']>, jobs: string): string {
   const pair = (cmd: string): string => `${cmd.toUpperCase()} ${n(cost.zero[cmd], 2)} → ${n(cost.scaled[cmd], 2)}`
   return `Redis CPU per call during the rounds, µs, at 0 → ${jobs} stored: ${pair('evalsha')} (create-job), ${pair('hgetall')} (GET).`
@@ -61,9 +110,10 @@ export function table (res: Results): string {
     const r = ratio(f?.reqPerSec, h.baselineGet?.reqPerSec)
     return [r, verdict(r === undefined ? undefined : r >= 0.8)]
   }
+  // Issue #9: at least 1.0x BullMQ; the goal is 1.5x.
   const e2eTarget = (ours: Throughput | undefined, peer: Throughput | undefined): [number | undefined, string] => {
     const r = ratio(ours?.jobsPerSec, peer?.jobsPerSec)
-    return [r, verdict(r === undefined ? undefined : r >= 1.5)]
+    return [r, r === undefined ? '–' : r >= 1.5 ? 'met, goal too' : r >= 1.0 ? 'met (goal not yet)' : verdict(false)]
   }
   const [embeddedGetR, embeddedGetMet] = getTarget(h.embeddedGet)
   const [redisGetR, redisGetMet] = getTarget(h.redisGet)
@@ -83,11 +133,16 @@ export function table (res: Results): string {
     httpRow('GET /jobs/{id}, embedded', h.embeddedGet, 'baseline GET', embeddedGetR, '≥ 0.8x', embeddedGetMet),
     httpRow('GET /jobs/{id}, redis', h.redisGet, 'baseline GET', redisGetR, '≥ 0.8x', redisGetMet),
     httpRow(`mixed: post, then poll until done, redis, 1 worker${flows}`, h.mixed, '', undefined, '', ''),
-    e2eRow('e2e sync vendor, redis, 1 worker', e.sync1, 'BullMQ, 1 worker', sync1R, '≥ 1.5x', sync1Met),
-    e2eRow('e2e sync vendor, redis, 2 workers', e.sync2, 'BullMQ, 2 workers', sync2R, '≥ 1.5x', sync2Met),
+    e2eRow('e2e sync vendor, redis, 1 worker', e.sync1, 'BullMQ, 1 worker', sync1R, '≥ 1.0x (goal 1.5x)', sync1Met),
+    e2eRow('e2e sync vendor, redis, 2 workers', e.sync2, 'BullMQ, 2 workers', sync2R, '≥ 1.0x (goal 1.5x)', sync2Met),
     e2eRow('e2e async vendor + webhook, redis, 1 worker', e.async1, '', undefined, '', ''),
     e2eRow('peer: BullMQ, 1 worker', e.bullmq1, '', undefined, '', ''),
     e2eRow('peer: BullMQ, 2 workers', e.bullmq2, '', undefined, '', ''),
+    ...callRows(res.calls?.service, res.calls?.bullmq),
+    e2eRow('e2e default protocol (syncVendor), 1 worker, mapped rounds', e.protocol1, '', undefined, '', ''),
+    e2eRow('e2e mapped vendor (jsonata + bearer) on the sync mock, 1 worker', e.mapped1, 'default protocol, same rounds', ratio(e.mapped1?.jobsPerSec, e.protocol1?.jobsPerSec), 'reported (#10)', ''),
+    e2eRow('e2e directoryVendor (vendors.example.json: GET, query key), 1 worker', e.directory1, 'default protocol, same rounds', ratio(e.directory1?.jobsPerSec, e.protocol1?.jobsPerSec), 'reported (#10)', ''),
+    ...fairnessRows(res.fairness),
     httpRow(`POST /jobs, redis, ${jobs} stored`, h.redisPostScaled, 'POST /jobs, redis, 0', ratio(h.redisPostScaled?.reqPerSec, h.redisPost?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisPostScaled, h.redisPost)),
     httpRow(`GET /jobs/{id}, redis, ${jobs} stored`, h.redisGetScaled, 'GET /jobs/{id}, redis, 0', ratio(h.redisGetScaled?.reqPerSec, h.redisGet?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisGetScaled, h.redisGet)),
     `| Redis memory per stored and queued job | ${memory === undefined ? 'not run' : `${n(memory.bytesPerJob)} bytes`} | | | | | | | | | |`
@@ -102,17 +157,24 @@ export function table (res: Results): string {
     `HTTP: autocannon, ${s.connections} connections; every scenario ${s.rounds} run(s) of ${s.seconds} s, taking turns with the others after a ${s.warmupSeconds} s warm-up each, median shown` +
       ` (mixed: one ${s.mixedSeconds} s run); GETs spread over ${s.getIds.toLocaleString('en-US')} jobs (${jobs} when scaled).`,
     `End to end: warm workers, batches of ${s.syncJobs.toLocaleString('en-US')} sync and ${s.asyncJobs.toLocaleString('en-US')} async jobs after a ${s.warmJobs.toLocaleString('en-US')}-job warm-up,` +
-      ` ${s.rounds} round(s) taking turns with BullMQ, median shown; rate limits lifted, 50 vendor calls in flight per worker. Processes: ${s.processes}.`,
+      ` ${s.rounds} round(s) taking turns with BullMQ, median shown; rate limits lifted, ${s.workerCalls} vendor calls in flight per worker process` +
+      ` (WORKER_CONCURRENCY; BullMQ's concurrency the same), each vendor's fleet-wide concurrency ${s.fleetConcurrency}, which never binds. Processes: ${s.processes}.`,
+    `Redis calls: one more batch of ${s.countJobs.toLocaleString('en-US')} jobs per side, 1 warm worker, with MONITOR open; client commands attributed by connection` +
+      ' (the producer\'s; the bench\'s own left out; the rest is the worker path), commands run inside scripts left out; commandstats counts those too.',
+    `Fairness: ${s.flowRate} jobs/s posted through the API for ${s.flowSeconds} s, alone, then beside ${s.backlog.toLocaleString('en-US')} jobs queued on the limited vendor; 1 worker.`,
     '',
     ...rows,
     '',
+    ...breakdown('Redis calls, ours', res.calls?.service),
+    ...breakdown('Redis calls, BullMQ', res.calls?.bullmq),
+    ...(res.calls?.service === undefined && res.calls?.bullmq === undefined ? [] : ['']),
     ...(memory?.redisUsecPerCall === undefined ? [] : [redisCost(memory.redisUsecPerCall, jobs), ''])
   ].join('\n')
 }
 
 /**
- * Writes `bench/results/<timestamp>-<mode>.json` and, for a run of every scenario, `latest.json` and
- * `latest.md` (the table); returns the table.
+ * Writes `bench/results/<timestamp>-<mode>.json` and, for a full run of every scenario, `latest.json` and
+ * `latest.md` (the table); returns the table. A quick run is a smoke test (CI runs one): it leaves latest.* alone.
  */
 export function write (res: Results): string {
   const dir = join(ROOT, 'bench', 'results')
@@ -121,7 +183,7 @@ export function write (res: Results): string {
   const json = `${JSON.stringify(res, null, 2)}\n`
   const partial = res.only === undefined ? '' : `-only-${res.only.join('+')}`
   writeFileSync(join(dir, `${res.startedAt.replace(/[:.]/g, '-')}-${res.mode}${partial}.json`), json)
-  if (res.only !== undefined) return md
+  if (res.only !== undefined || res.mode === 'quick') return md
   writeFileSync(join(dir, 'latest.json'), json)
   writeFileSync(join(dir, 'latest.md'), md)
   return md

@@ -8,15 +8,16 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { codeState, machine } from './environment.js'
 import { summariseProfiles } from './cpuprofile.js'
-import { e2ePhase } from './e2e.js'
+import { e2ePhase, mappedPhase } from './e2e.js'
+import { fairnessPhase } from './fairness.js'
 import { CONNECTIONS } from './load.js'
 import { stopAll } from './processes.js'
 import { startRedis } from './redis.js'
 import { type Results, write } from './report.js'
 import { httpPhase, mixedPhase, type Settings } from './scenarios.js'
-import { startMocks, startService } from './stack.js'
+import { FLEET_CONCURRENCY, startMocks, startService, WORKER_CALLS } from './stack.js'
 
-const SCENARIOS = ['baseline', 'embedded', 'metrics', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'e2e-async']
+const SCENARIOS = ['baseline', 'embedded', 'metrics', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'calls', 'e2e-async', 'mapped', 'fairness']
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } }
@@ -32,9 +33,19 @@ if (unknown.length > 0) {
 const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'vfs-bench-profiles-')) : undefined
 
 const settings: Settings = values.quick
-  ? { seconds: 3, rounds: 1, warmupSeconds: 1, mixedSeconds: 4, getIds: 1_000, syncJobs: 2_000, asyncJobs: 1_000, warmJobs: 1_000, scaleJobs: 10_000 }
-  : { seconds: 5, rounds: 3, warmupSeconds: 3, mixedSeconds: 15, getIds: 10_000, syncJobs: 30_000, asyncJobs: 10_000, warmJobs: 5_000, scaleJobs: 1_000_000 }
+  ? {
+      seconds: 3, rounds: 1, warmupSeconds: 1, mixedSeconds: 4, getIds: 1_000, syncJobs: 2_000, asyncJobs: 1_000, warmJobs: 1_000, scaleJobs: 10_000,
+      countJobs: 2_000, flowRate: 100, flowSeconds: 3, backlog: 2_000
+    }
+  : {
+      seconds: 5, rounds: 3, warmupSeconds: 3, mixedSeconds: 15, getIds: 10_000, syncJobs: 30_000, asyncJobs: 10_000, warmJobs: 5_000, scaleJobs: 1_000_000,
+      countJobs: 2_000, flowRate: 100, flowSeconds: 10, backlog: 10_000
+    }
 if (profileDir !== undefined) settings.profileDir = profileDir
+
+const began = Date.now()
+/** A phase's heading, with the seconds since the start: where a run's time goes. */
+const phase = (text: string): void => console.log(`${text} [${Math.round((Date.now() - began) / 1000)} s]`)
 
 async function main (): Promise<Results> {
   const startedAt = new Date().toISOString()
@@ -48,27 +59,40 @@ async function main (): Promise<Results> {
     settings: {
       ...settings,
       connections: CONNECTIONS,
+      workerCalls: WORKER_CALLS,
+      fleetConcurrency: FLEET_CONCURRENCY,
       processes: 'each API, worker and the baseline its own `node --import tsx` process, LOG_LEVEL=warn; mock vendors one process; autocannon in the bench process'
     },
     http: {},
-    e2e: {}
+    e2e: {},
+    calls: {}
   }
   console.log(`bench (${res.mode}) on ${res.machine.cpu}, ${res.machine.cores} cores, Node ${res.machine.node}, Redis ${redis.version}`)
   const mocks = await startMocks()
-  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'e2e-async'].some(want)
+  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async', 'mapped', 'fairness'].some(want)
   const api = usesApi ? await startService('api redis', mocks, { redisUrl: redis.url, profileDir }) : undefined
   try {
-    console.log('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
+    phase('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
     const { http, memory } = await httpPhase(mocks, redis, api, settings, want)
     res.http = http
     if (memory !== undefined) res.memory = memory
     if (api !== undefined && want('mixed')) {
-      console.log('mixed: post, then poll until done')
+      phase('mixed: post, then poll until done')
       res.http.mixed = await mixedPhase(redis, api, settings)
     }
-    if (api !== undefined || want('bullmq')) {
-      console.log('end to end: the service and BullMQ in interleaved rounds, then the async vendor')
-      res.e2e = await e2ePhase(redis, api, mocks, settings, want)
+    if (['e2e-sync', 'bullmq', 'calls', 'e2e-async'].some(want)) {
+      phase('end to end: the service and BullMQ in interleaved rounds, Redis calls counted per side, then the async vendor')
+      const { e2e, calls } = await e2ePhase(redis, api, mocks, settings, want)
+      res.e2e = e2e
+      res.calls = calls
+    }
+    if (api !== undefined && want('mapped')) {
+      phase('mapped vendors: the default protocol, a mapped vendor on the sync mock and directoryVendor, 1 worker, in interleaved rounds')
+      Object.assign(res.e2e, await mappedPhase(redis, api, mocks, settings))
+    }
+    if (api !== undefined && want('fairness')) {
+      phase('fairness: a flowing vendor\'s jobs, alone, then beside a deep backlog on a limited vendor')
+      res.fairness = await fairnessPhase(redis, api, settings)
     }
   } finally {
     await api?.api.stop()
@@ -84,8 +108,9 @@ let code = 0
 try {
   const res = await main()
   const md = write(res)
+  phase('done')
   console.log(`\n${md}`)
-  console.log(`written to bench/results/: a timestamped JSON file${only === undefined ? ', latest.json and latest.md' : ' (a partial run leaves latest.* alone)'}`)
+  console.log(`written to bench/results/: a timestamped JSON file${only === undefined && !values.quick ? ', latest.json and latest.md' : ' (a quick or partial run leaves latest.* alone)'}`)
 } catch (err) {
   console.error(`bench failed: ${(err as Error).stack ?? err}`)
   code = 1

@@ -19,6 +19,12 @@ export interface Settings {
   warmJobs: number
   /** Jobs stored and queued before the scaling runs: 1,000,000 in a full run. */
   scaleJobs: number
+  /** Jobs in the batch whose Redis calls are counted, per side. */
+  countJobs: number
+  /** Fairness: jobs per second posted to the flowing vendor, for `flowSeconds`, over `backlog` jobs queued on the limited one. */
+  flowRate: number
+  flowSeconds: number
+  backlog: number
   profileDir?: string
 }
 

@@ -1,30 +1,56 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DIALECT_PORTS } from '../vendors/mock/dialects.js'
-import { atExit, type Child, freePort, healthy, startNode, waitUntil } from './processes.js'
+import { atExit, type Child, freePort, healthy, ROOT, startNode, waitUntil } from './processes.js'
 
 /** Rate limits lifted far above what one machine can reach, so that the service itself is measured. */
 const LIFTED = { perSecond: 1_000_000, burst: 1_000_000 }
 /** The async vendor's webhook secret: the API refuses the public development value once the mocks run apart. */
 const SECRET = 'bench-async-vendor-secret'
-/** Calls in flight per vendor: the service's default, and what BullMQ's docs give for I/O-bound work. */
-export const VENDOR_CONCURRENCY = 50
+/** Secrets of the mapped vendors, given to the mocks and the service alike. */
+const MAPPED_SECRETS = { DIRECTORY_API_KEY: 'bench-directory-api-key', MAPPED_VENDOR_TOKEN: 'bench-mapped-vendor-token' }
+/** Vendor calls in flight per worker process (WORKER_CONCURRENCY), as BullMQ's concurrency 50 for I/O-bound work. */
+export const WORKER_CALLS = 50
+/** The most worker processes a scenario starts (e2e: 2). */
+export const MOST_WORKERS = 2
+/** A vendor's `concurrency` is fleet-wide: enough for every worker's calls, so that it never binds. */
+export const FLEET_CONCURRENCY = WORKER_CALLS * MOST_WORKERS
+/** The fairness scenario's limited vendor: the sync mock at this many calls per second. */
+export const SLOW_RATE = 20
+
+/**
+ * The vendors of every scenario, one VENDORS_FILE: our protocol on the sync and async mocks, the limited
+ * `slowVendor`, `mappedVendor` (jsonata mappings and bearer auth on the sync mock) and vendors.example.json's
+ * `directoryVendor` (GET, query auth, per-type mappings) on its own mock.
+ */
+export const VENDORS = {
+  sync: 'syncVendor',
+  async: 'asyncVendor',
+  slow: 'slowVendor',
+  mapped: 'mappedVendor',
+  directory: 'directoryVendor'
+} as const
 
 export interface Mocks {
   syncUrl: string
   asyncUrl: string
+  directoryUrl: string
   vendorsFile: string
   child: Child
   reset (): Promise<void>
 }
 
-/** The two mock vendors as their own process (`vendors/mock/server.ts`), webhooks after 5 to 20 ms. */
+/**
+ * The mock vendors as their own process (`vendors/mock/server.ts`), webhooks after 5 to 20 ms: ours, and
+ * the directory mock for the mapped row; the other dialects' mocks, not measured, on any free port.
+ */
 export async function startMocks (): Promise<Mocks> {
-  const [syncPort, asyncPort] = [await freePort(), await freePort()]
+  const [syncPort, asyncPort, directoryPort] = [await freePort(), await freePort(), await freePort()]
   const child = startNode('mock vendors', 'vendors/mock/server.ts', {
-    // The other dialects' mocks are not measured here: any free port.
     ...Object.fromEntries(Object.values(DIALECT_PORTS).map(({ env }) => [env, '0'])),
+    [DIALECT_PORTS.directoryVendor.env]: String(directoryPort),
+    ...MAPPED_SECRETS,
     HOST: '127.0.0.1',
     ASYNC_VENDOR_SECRET: SECRET,
     SYNC_VENDOR_PORT: String(syncPort),
@@ -34,24 +60,39 @@ export async function startMocks (): Promise<Mocks> {
   })
   const syncUrl = `http://127.0.0.1:${syncPort}`
   const asyncUrl = `http://127.0.0.1:${asyncPort}`
+  const directoryUrl = `http://127.0.0.1:${directoryPort}`
+  const urls = [syncUrl, asyncUrl, directoryUrl]
   await waitUntil('mock vendors', async () => {
-    const answers = await Promise.all([syncUrl, asyncUrl].map(async (u) => (await fetch(`${u}/admin/stats`)).ok))
+    const answers = await Promise.all(urls.map(async (u) => (await fetch(`${u}/admin/stats`)).ok))
     return answers.every(Boolean) ? true : undefined
   }, { child })
   const dir = mkdtempSync(join(tmpdir(), 'vfs-bench-'))
   atExit(() => rmSync(dir, { recursive: true, force: true }))
   const vendorsFile = join(dir, 'vendors.json')
+  const example = JSON.parse(readFileSync(join(ROOT, 'vendors.example.json'), 'utf8')) as Record<string, Record<string, unknown>>
+  const lifted = { rateLimit: LIFTED, concurrency: FLEET_CONCURRENCY }
   writeFileSync(vendorsFile, JSON.stringify({
-    syncVendor: { url: syncUrl, rateLimit: LIFTED, concurrency: VENDOR_CONCURRENCY },
-    asyncVendor: { url: asyncUrl, rateLimit: LIFTED, concurrency: VENDOR_CONCURRENCY }
+    [VENDORS.sync]: { url: syncUrl, ...lifted },
+    [VENDORS.async]: { url: asyncUrl, ...lifted },
+    [VENDORS.slow]: { mode: 'sync', url: syncUrl, rateLimit: { perSecond: SLOW_RATE, burst: 5 }, concurrency: FLEET_CONCURRENCY },
+    [VENDORS.mapped]: {
+      mode: 'sync',
+      url: syncUrl,
+      ...lifted,
+      auth: { type: 'bearer', token: { env: 'MAPPED_VENDOR_TOKEN' } },
+      request: { path: "'/v1/lookup/' & payload.type", body: "{ 'request_id': request_id, 'payload': payload }" },
+      response: { result: 'body.data', error: "status = 404 ? body.message" }
+    },
+    [VENDORS.directory]: { ...example.directoryVendor, url: directoryUrl, ...lifted }
   }))
   return {
     syncUrl,
     asyncUrl,
+    directoryUrl,
     vendorsFile,
     child,
     async reset () {
-      await Promise.all([syncUrl, asyncUrl].map((u) => fetch(`${u}/admin/reset`, { method: 'POST' })))
+      await Promise.all(urls.map((u) => fetch(`${u}/admin/reset`, { method: 'POST' })))
     }
   }
 }
@@ -85,6 +126,7 @@ export async function startService (name: string, mocks: Mocks, opts: { redisUrl
     PUBLIC_URL: url,
     MOCK_VENDORS: 'off',
     ASYNC_VENDOR_SECRET: SECRET,
+    ...MAPPED_SECRETS,
     ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl }),
     ...opts.env
   }
@@ -99,7 +141,9 @@ export async function startService (name: string, mocks: Mocks, opts: { redisUrl
       return Promise.all(Array.from({ length: n }, async () => {
         const workerPort = await freePort()
         const workerName = `worker-${++started}`
-        const worker = startNode(workerName, 'workers/worker.ts', { ...env, WORKER_PORT: String(workerPort) }, profileArgs(opts.profileDir, workerName))
+        const worker = startNode(workerName, 'workers/worker.ts', {
+          ...env, WORKER_PORT: String(workerPort), WORKER_CONCURRENCY: String(WORKER_CALLS)
+        }, profileArgs(opts.profileDir, workerName))
         await healthy(worker, `http://127.0.0.1:${workerPort}/health`)
         return worker
       }))

@@ -6,6 +6,8 @@ export interface Pipeline {
   fill (n: number): Promise<void>
   completed (): Promise<number>
   failed (): Promise<number>
+  /** A line on jobs that did not finish, for the log, when a batch ends with some. */
+  unfinished? (): Promise<string>
 }
 
 /** Completed jobs per second over one batch of jobs. */
@@ -21,6 +23,8 @@ export interface Throughput {
 
 /** Bounded: no batch waits longer than this, whatever the machine (it assumes at least 100 jobs/s). */
 export const timeoutFor = (n: number): number => 30_000 + n * 10
+/** Nor longer than this without a job finishing once all are added: the mocks inject no faults, so nothing waits for a retry. */
+export const STALL_MS = 5_000
 
 /**
  * Adds `n` jobs to running (warm) workers and polls the counts every 20 ms. The rate is taken from the
@@ -39,9 +43,13 @@ export async function throughput (pipeline: Pipeline, n: number): Promise<Throug
   let t1: Mark | undefined
   let last: Mark = { at: started, count: 0 }
   let failed = 0
+  let moved = started
   while (Date.now() - started < timeoutFor(n)) {
     const [done, bad] = await Promise.all([pipeline.completed(), pipeline.failed()])
-    last = { at: Date.now(), count: done - doneBefore }
+    const now = Date.now()
+    if (done - doneBefore + bad - failedBefore > last.count + failed || !filled) moved = now
+    else if (now - moved > STALL_MS) break
+    last = { at: now, count: done - doneBefore }
     failed = bad - failedBefore
     if (first === undefined && last.count > 0) first = last
     if (t0 === undefined && filled && last.count >= n * 0.1) t0 = last
@@ -50,6 +58,9 @@ export async function throughput (pipeline: Pipeline, n: number): Promise<Throug
     await sleep(20)
   }
   await filling
+  if (last.count + failed < n && pipeline.unfinished !== undefined) {
+    console.log(`  ${pipeline.name}: ${n - last.count - failed} of ${n} jobs unfinished after ${((last.at - started) / 1000).toFixed(1)} s; ${await pipeline.unfinished().catch((err: Error) => err.message)}`)
+  }
   // Too fast to see a window: the whole batch from its first completion.
   const [begin, end] = t0 !== undefined && t1 !== undefined && t1.count - t0.count >= n * 0.2 ? [t0, t1] : [first ?? last, last]
   const seconds = Math.max(0.001, (end.at - begin.at) / 1000)

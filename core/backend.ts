@@ -1,8 +1,9 @@
 import type { TokenCache } from '../vendors/adapters/token-cache.js'
 import type { Job } from './job.js'
 import type { DispatchQueue, QueuedJob } from './dispatch/queue.js'
+import type { IdempotencyKeys } from './idempotency.js'
 import type { JobIndex } from './listing.js'
-import type { JobStore } from './store.js'
+import type { JobStore, WaitingJobs } from './store.js'
 
 /** A mode's storage, built in one place: the job store and the per-vendor dispatch queues beside it. */
 export interface Backend {
@@ -16,6 +17,12 @@ export interface Backend {
   submit (job: Job): Promise<void>
   /** Sends a failed job back to pending with a fresh run (attempts 0) and queues it; null when it was not failed. */
   replay (id: string): Promise<Job | null>
+  /** Clients' Idempotency-Keys of POST /jobs: in Redis whenever there is one (full mode too), else in memory. */
+  readonly idempotency: IdempotencyKeys
+  /** Full mode: the source of truth's listing of waiting jobs, which the reconciler checks against the queue. */
+  readonly waiting?: WaitingJobs
+  /** Takes the fleet-wide lease `name` for `ms` unless another process holds it: one process at a time does a chore. */
+  lease (name: string, ms: number): Promise<boolean>
   close (): Promise<void>
 }
 

@@ -1,5 +1,10 @@
 import type { Claimant, ClaimRefusal, Job, JobChange, JobStatus } from './job.js'
 
+/** The store holds as many jobs as it may and can let none go: the caller should retry later. */
+export class StoreFullError extends Error {
+  override name = 'StoreFullError'
+}
+
 export type Claim = { ok: true, job: Job } | { ok: false, reason: ClaimRefusal }
 
 /** The job store every backend implements; the contract suite in test/core/store holds them to it. */
@@ -17,4 +22,19 @@ export interface JobStore {
    */
   transition (id: string, from: JobStatus, change: JobChange): Promise<Job | null>
   ping (): Promise<void>
+}
+
+/** Where a listing of waiting jobs goes on from: the last job of the previous page. */
+export interface WaitingCursor {
+  updatedAt: number
+  id: string
+}
+
+/** A store that is the source of truth beside the queue (full mode's MongoDB) lists what may have lost its queue entry. */
+export interface WaitingJobs {
+  /**
+   * Up to `limit` jobs of `vendor` that are pending or processing and last changed before `before`, in
+   * the order of (updatedAt, id), starting after `after`: the reconciler's candidates.
+   */
+  waiting (vendor: string, before: number, limit: number, after?: WaitingCursor): Promise<Job[]>
 }

@@ -22,15 +22,14 @@ declare module 'fastify' {
  * behind a Redis cache, with the same Redis queues.
  */
 async function backendPlugin (app: FastifyInstance): Promise<void> {
-  const { redis, mongo, dispatch, vendors } = app.config
+  const { redis, mongo, dispatch, vendors, embeddedMaxJobs } = app.config
   if (redis === undefined) {
-    app.decorate('backend', createMemoryBackend(dispatch))
+    app.decorate('backend', createMemoryBackend(dispatch, { maxJobs: embeddedMaxJobs }))
     app.log.warn('embedded mode: jobs are kept in memory only and are lost when this process stops')
     app.addHook('onClose', async () => app.backend.close())
     return
   }
   const jobs = mongo === undefined ? undefined : await createMongoStore(app.mongo.db, { ttlMs: redis.jobTtlMs })
-  const store = jobs === undefined ? undefined : createCachedStore(jobs, app.redis, { cache: redisKeys(redis.prefix).job })
   // A subscribed connection can do nothing else, so the wake-up channel gets its own.
   const subscriber = await createRedisClient(redis.url, { log: app.log, cluster: redis.cluster })
   const backend = await createRedisBackend(app.redis, {
@@ -40,7 +39,7 @@ async function backendPlugin (app: FastifyInstance): Promise<void> {
     consumer: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     vendors: [...vendors.keys()],
     subscriber,
-    ...(store === undefined || jobs === undefined ? {} : { store, index: jobs })
+    ...(jobs === undefined ? {} : { store: createCachedStore(jobs, app.redis, { cache: redisKeys(redis.prefix).job }), waiting: jobs, index: jobs })
   })
   app.decorate('backend', backend)
   app.addHook('onClose', async () => {

@@ -30,7 +30,10 @@ const Env = Type.Object({
   MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0 })),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
-  JOB_INDEX_MAX: Type.Integer({ minimum: 1, default: 1_000_000 })
+  JOB_INDEX_MAX: Type.Integer({ minimum: 1, default: 1_000_000 }),
+  EMBEDDED_MAX_JOBS: Type.Integer({ minimum: 1, default: 100_000 }),
+  RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  RECONCILE_GRACE_MS: Type.Integer({ minimum: 0, default: 300_000 })
 })
 
 /** Redis mode's settings; absent in embedded mode. */
@@ -83,6 +86,10 @@ export interface Config {
   jobIndexMax: number
   /** How long a job is kept; its listing entries go with it. */
   jobTtlMs: number
+  /** Embedded mode's bound on kept jobs: finished ones are evicted past it, and new ones refused when none has finished. */
+  embeddedMaxJobs: number
+  /** Full mode's reconciler: a pass per interval across the fleet, over jobs unchanged for longer than the grace. */
+  reconcile: { intervalMs: number, graceMs: number }
 }
 
 /** Traces are exported when an OTLP endpoint is named and neither the SDK nor the traces exporter is turned off. */
@@ -123,6 +130,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid environment: ${devSigned.name}'s webhook secret is the public development value; set ASYNC_VENDOR_SECRET (or its webhookSecret) to a secret of your own; the default is only for MOCK_VENDORS=in-process`)
   }
   const jobTtlMs = Math.round(raw.JOB_TTL_DAYS * 24 * 60 * 60 * 1000)
+  // A held job unchanged for the grace is known not to be on the wire: its call would have timed out by then.
+  const longest = Math.max(...[...vendors.values()].map((v) => v.timeoutMs))
+  if (raw.MONGO_URL !== undefined && raw.RECONCILE_GRACE_MS <= longest) {
+    throw new ConfigError(`invalid environment: RECONCILE_GRACE_MS (${raw.RECONCILE_GRACE_MS}) must exceed every vendor's timeoutMs (the longest is ${longest})`)
+  }
   const redis = raw.REDIS_URL === undefined
     ? undefined
     : { url: raw.REDIS_URL, cluster: raw.REDIS_CLUSTER, prefix: raw.REDIS_PREFIX, jobTtlMs }
@@ -156,7 +168,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     metrics: raw.METRICS === 'on',
     tracing: tracingConfigured(env),
     jobIndexMax: raw.JOB_INDEX_MAX,
-    jobTtlMs
+    jobTtlMs,
+    embeddedMaxJobs: raw.EMBEDDED_MAX_JOBS,
+    reconcile: { intervalMs: raw.RECONCILE_INTERVAL_MS, graceMs: raw.RECONCILE_GRACE_MS }
   }
 }
 

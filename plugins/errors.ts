@@ -13,6 +13,9 @@ export const WrongVendorError = createError('VFS_ERR_WRONG_VENDOR', 'job %s belo
 export const NotWaitingError = createError('VFS_ERR_NOT_WAITING', 'job %s is no longer waiting for a callback (status %s)', 409)
 export const UnavailableError = createError('VFS_ERR_UNAVAILABLE', 'service unavailable: %s', 503)
 export const OverloadedError = createError('VFS_ERR_OVERLOADED', 'the service is overloaded and sheds requests; retry after Retry-After seconds', 503)
+export const StoreFullHttpError = createError('VFS_ERR_STORE_FULL', 'cannot take the job now: %s; retry after Retry-After seconds', 503)
+export const IdempotencyMismatchHttpError = createError('VFS_ERR_IDEMPOTENCY_MISMATCH', '%s: send a new key for a new request', 422)
+export const IdempotencyInProgressHttpError = createError('VFS_ERR_IDEMPOTENCY_IN_PROGRESS', '%s; retry shortly', 409)
 /** Retry-After of every 503: an outage or an overload is expected to pass within seconds. */
 export const RETRY_AFTER_S = 5
 export const NotFailedError = createError('VFS_ERR_NOT_FAILED', 'job %s is %s: only a failed job can be retried', 409)

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { bodyHash, IdempotencyInProgressError, IdempotencyMismatchError, submitOnce } from '../core/idempotency.js'
+import { StoreFullError } from '../core/store.js'
 import { clip } from '../core/input/clip.js'
 import { forbiddenKey, type KeyRules } from '../core/input/payload-keys.js'
 import type { Job } from '../core/job.js'
-import { ForbiddenKeyError, InvalidPayloadError, JobNotFoundError, NotFailedError, UnknownVendorError } from './errors.js'
+import {
+  ForbiddenKeyError, IdempotencyInProgressHttpError, IdempotencyMismatchHttpError, InvalidPayloadError, JobNotFoundError, NotFailedError,
+  StoreFullHttpError, UnknownVendorError
+} from './errors.js'
 
 /** Payloads and callbacks are stored: a key the store cannot hold is the client's error, not a 500 later. */
 export function checkKeys (value: unknown, rules: KeyRules): void {
@@ -27,7 +32,8 @@ export interface JobView {
 
 /** What the routes call: submitting, reading and completing jobs. No HTTP here, only the rules. */
 export interface Jobs {
-  submit (body: { vendor: string } & Record<string, unknown>): Promise<string>
+  /** The job's id, and whether this request created it (false: an earlier one with the same Idempotency-Key did). */
+  submit (body: { vendor: string } & Record<string, unknown>, idempotencyKey?: string): Promise<{ id: string, created: boolean }>
   view (id: string): Promise<JobView>
   /** Sends a failed job back to pending with a new attempt budget. */
   retry (id: string): Promise<JobView>
@@ -60,17 +66,34 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
   const keyRules = { dollarPrefix: app.config.mode === 'full' }
 
   app.decorate('jobs', {
-    async submit ({ vendor, ...payload }) {
+    async submit (body, idempotencyKey) {
+      const { vendor, ...payload } = body
       const runtime = vendors.runtime(vendor)
       if (runtime === undefined) throw new UnknownVendorError(clip(vendor), vendors.names().join(', '))
       checkKeys(payload, keyRules)
       const problem = runtime.checkPayload(payload)
       if (problem !== undefined) throw new InvalidPayloadError(vendor, clip(problem))
-      const now = Date.now()
-      const id = randomUUID()
-      await backend.submit({ id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now })
-      app.metrics.submitted(vendor)
-      return id
+      const newJob = (id: string): Job => {
+        const now = Date.now()
+        return { id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now }
+      }
+      try {
+        let submitted: { id: string, created: boolean }
+        if (idempotencyKey !== undefined) submitted = await submitOnce({ keys: backend.idempotency, backend }, idempotencyKey, bodyHash(body), newJob)
+        else {
+          const job = newJob(randomUUID())
+          await backend.submit(job)
+          submitted = { id: job.id, created: true }
+        }
+        // A repeated Idempotency-Key names the job an earlier request submitted: counted once.
+        if (submitted.created) app.metrics.submitted(vendor)
+        return submitted
+      } catch (err) {
+        if (err instanceof StoreFullError) throw new StoreFullHttpError(err.message)
+        if (err instanceof IdempotencyMismatchError) throw new IdempotencyMismatchHttpError(err.message)
+        if (err instanceof IdempotencyInProgressError) throw new IdempotencyInProgressHttpError(err.message)
+        throw err
+      }
     },
 
     async view (id) {

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { runDelivery } from '../core/dispatch/attempt.js'
+import { failCrashed } from '../core/dispatch/crash.js'
 import { type Dispatcher, startDispatcher } from '../core/dispatch/dispatcher.js'
 import { observedClient } from '../core/dispatch/observer.js'
+import { type RunningReconciler, startReconciler } from '../core/dispatch/reconciler.js'
 import { startSweeper, type Sweeper } from '../core/dispatch/sweeper.js'
 import { type IndexTrim, startIndexTrim } from '../core/dispatch/trim.js'
 import type { VendorRuntime } from './vendors.js'
@@ -22,15 +24,20 @@ declare module 'fastify' {
   }
 }
 
+/** Jobs per vendor a reconcile pass looks at: each batch reads the vendor's whole queue once. */
+const RECONCILE_BATCH = 500
+
 /**
- * The dispatcher and the deadline sweeper, started once the app is ready. On close they stop before any
- * client closes: no more work is taken, calls on the wire get SHUTDOWN_GRACE_MS to finish, and what is
- * still running then is aborted and handed back for another worker to take at once.
+ * The dispatcher and the deadline sweeper (and in full mode the reconciler), started once the app is
+ * ready. On close they stop before any client closes: no more work is taken, calls on the wire get
+ * SHUTDOWN_GRACE_MS to finish, and what is still running then is aborted and handed back for another
+ * worker to take at once.
  */
 async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): Promise<void> {
   let dispatcher: Dispatcher | undefined
   let sweeper: Sweeper | undefined
   let trim: IndexTrim | undefined
+  let reconciler: RunningReconciler | undefined
   app.decorate('worker', {
     get running () { return dispatcher !== undefined },
     get inFlight () { return dispatcher?.inFlight ?? 0 }
@@ -49,6 +56,7 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
       const runtime = vendors.runtime(name)
       if (runtime !== undefined) runtimes.set(name, { ...runtime, client: observedClient(runtime.client, name, runtime.config.mode !== 'sync', observer) })
     }
+    const deps = { store: backend.store, vendor: (name: string) => runtimes.get(name), log, maxDeliveries: config.dispatch.maxDeliveries }
     dispatcher = startDispatcher({
       queue: backend.queue,
       vendors: limits,
@@ -56,15 +64,31 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
       maxInFlight: config.dispatch.maxInFlight,
       log,
       observer,
-      run: (delivery, signal) => runDelivery({ store: backend.store, vendor: (name) => runtimes.get(name), log, maxDeliveries: config.dispatch.maxDeliveries }, delivery, signal)
+      // Embedded mode is the whole fleet in one process: a delivery that threw is ended here, not left to its lease.
+      run: config.mode === 'embedded'
+        ? (delivery, signal) => runDelivery(deps, delivery, signal).catch((err: unknown) => failCrashed(backend.store, log, delivery, err))
+        : (delivery, signal) => runDelivery(deps, delivery, signal)
     })
     sweeper = startSweeper(backend.store, backend.queue, names, config.sweepIntervalMs, log, observer)
     trim = startIndexTrim(backend.queue, names, { ttlMs: config.jobTtlMs, keep: config.jobIndexMax, intervalMs: TRIM_INTERVAL_MS }, log)
+    // Where the jobs live apart from their queue (full mode), what a lost Redis or a crash left uncovered is queued again.
+    if (backend.waiting !== undefined) {
+      reconciler = startReconciler({
+        store: backend.store,
+        waiting: backend.waiting,
+        queue: backend.queue,
+        vendors: names,
+        ...config.reconcile,
+        batch: RECONCILE_BATCH,
+        lease: (ms) => backend.lease('reconciler', ms),
+        log
+      })
+    }
   })
   // preClose runs before any plugin's onClose, so the worker stops while the store and pools still work.
   app.addHook('preClose', async () => {
     trim?.stop()
-    await Promise.all([dispatcher?.stop(app.config.dispatch.shutdownGraceMs), sweeper?.stop()])
+    await Promise.all([dispatcher?.stop(app.config.dispatch.shutdownGraceMs), sweeper?.stop(), reconciler?.stop()])
     dispatcher = undefined
   })
 }

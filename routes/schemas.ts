@@ -14,7 +14,7 @@ export const ErrorReply = Type.Object({
   message: Type.String()
 }, { $id: 'ErrorReply', description: "Fastify's error shape; never a stack trace" })
 
-const errorRef = (description: string) => Type.Ref(ErrorReply, { description })
+export const errorRef = (description: string) => Type.Ref(ErrorReply, { description })
 
 export const JobStatus = StringEnum(JOB_STATUSES, { $id: 'JobStatus' })
 
@@ -26,6 +26,15 @@ export const SubmitJobBody = Type.Object({
   additionalProperties: true,
   description: 'every property other than vendor is the job payload, stored and sent to the vendor as given',
   examples: [{ vendor: 'syncVendor', type: 'user_data', userId: 123 }]
+})
+
+export const SubmitJobHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: '^[\\x20-\\x7e]+$',
+    description: "Stripe's semantics, kept 24 h: a retry with the same key and the same body answers the same request_id (200) instead of queueing a second job; the same key with another body is a 422. 1 to 255 printable ASCII characters, e.g. a UUID"
+  }))
 })
 
 export const SubmitJobReply = Type.Object({ request_id: RequestId }, { $id: 'SubmitJobReply' })
@@ -92,6 +101,8 @@ export const errors = {
   404: errorRef('unknown job or vendor'),
   409: errorRef('the job cannot take this change'),
   413: errorRef('body over the size limit'),
+  414: errorRef('a path parameter longer than 100 characters'),
+  422: errorRef('the Idempotency-Key was used with another body'),
   415: errorRef('content type is not application/json'),
   503: errorRef('a dependency is down or full, or the service sheds load; Retry-After says when to try again')
 }

@@ -26,6 +26,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         404: errors[404],
         409: errors[409],
         413: errors[413],
+        414: errors[414],
         415: errors[415],
         503: errors[503]
       }

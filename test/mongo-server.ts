@@ -102,3 +102,10 @@ export async function mongoFor (t: Teardown): Promise<{ url: string, db: Db }> {
   })
   return { url, db: client.db(name) }
 }
+
+/** A MongoDB URL naming `database`, for a process started with MONGO_URL: the server's URL with its path replaced. */
+export function mongoUrlOf (url: string, database: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(url)
+  if (match?.[1] === undefined) throw new Error('not a MongoDB URL')
+  return `${match[1]}/${database}${match[2] ?? ''}`
+}

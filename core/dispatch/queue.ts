@@ -110,6 +110,18 @@ export interface VendorSnapshot {
   counts: Record<JobStatus, number>
 }
 
+/** What still covers a job in its vendor's queue: for the reconciler, which looks for jobs nothing covers. */
+export interface Coverage {
+  /** An entry in the queue, handed out or not. */
+  entry: boolean
+  /** A delayed call: a retry waiting for its backoff, or a replay's intent. */
+  retry: boolean
+  /** A delayed poll. */
+  poll: boolean
+  /** A watched callback deadline. */
+  deadline: boolean
+}
+
 /** Per-vendor queues with the fleet's limits granted where work is taken. */
 export interface DispatchQueue {
   readonly kind: string
@@ -122,6 +134,10 @@ export interface DispatchQueue {
   settle (vendor: VendorLimits, settlements: Settlement[]): Promise<void>
   /** Moves jobs between the vendor's listing indexes, for changes made outside a delivery (webhooks, sweeps, replays). */
   reindex (vendor: string, jobs: Array<{ id: string, status: JobStatus, createdAt: number }>): Promise<void>
+  /** Watches these jobs' callback deadlines (again): the sweeper fails each one still waiting once it passed. */
+  watchDeadlines (vendor: string, jobs: Array<{ id: string, at: number }>): Promise<void>
+  /** What covers each of these jobs, in their order. Reads the whole queue, so it is for rare checks, not hot paths. */
+  coverage (vendor: string, jobs: Array<{ id: string, createdAt: number }>): Promise<Coverage[]>
   /** Callback deadlines that passed, each leased to this caller for `leaseMs` so that one sweeper handles it. */
   dueDeadlines (vendor: string, now: number, max: number, leaseMs: number): Promise<string[]>
   clearDeadlines (vendor: string, ids: string[]): Promise<void>

@@ -60,7 +60,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Stripe's semantics, kept 24 h: a retry with the same key and the same body answers the same request_id (200) instead of queueing a second job; the same key with another body is a 422. 1 to 255 printable ASCII characters, e.g. a UUID */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -83,6 +86,15 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description an earlier request with this Idempotency-Key and the same body queued this job */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubmitJobReply"];
+                    };
+                };
                 /** @description queued; poll the Location */
                 202: {
                     headers: {
@@ -101,6 +113,15 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
+                /** @description a request with this Idempotency-Key is still in progress; retry shortly */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
                 /** @description body over the size limit */
                 413: {
                     headers: {
@@ -112,6 +133,15 @@ export interface paths {
                 };
                 /** @description content type is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description the Idempotency-Key was used with another body */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -176,6 +206,15 @@ export interface paths {
                 };
                 /** @description unknown job or vendor */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a path parameter longer than 100 characters */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -253,6 +292,33 @@ export interface paths {
                 };
                 /** @description the job cannot take this change */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a path parameter longer than 100 characters */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description content type is not application/json */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -689,6 +755,15 @@ export interface paths {
                 };
                 /** @description body over the size limit */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a path parameter longer than 100 characters */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };

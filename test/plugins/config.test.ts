@@ -70,7 +70,7 @@ test('a VENDORS_FILE that is unreadable, malformed or incomplete stops the start
   t.throws(() => loadConfig({ VENDORS_FILE: '/nonexistent/vendors.json' }), { name: 'VendorsFileError', message: /cannot be read/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, '{not json') }), VendorsFileError)
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'sync' } }) }), { message: /new vendor "acme" needs "mode" and "url"/ })
-  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'async', url: 'http://x' } }) }), { message: /needs "webhookSecret"/ })
+  t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'async', url: 'http://x' } }) }), { message: /async vendor "acme" needs "webhook.secret" \(or "webhookSecret"\)/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { acme: { mode: 'sync', url: 'http://x', colour: 'red' } }) }), { message: /acme/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { syncVendor: { rateLimit: { perSecond: 0 } } }) }), { message: /perSecond/ })
   t.throws(() => loadConfig({ VENDORS_FILE: vendorsFile(t, { syncVendor: { maxResponseBytes: 0 } }) }), { message: /maxResponseBytes/ })
@@ -132,4 +132,18 @@ test('ADMIN_TOKEN is optional, and too short a token stops the start', async (t)
   t.throws(() => loadConfig({ ...env, ADMIN_TOKEN: 'short' }), /ADMIN_TOKEN/)
   t.equal(loadConfig({ ...env, METRICS: 'off' }).metrics, false)
   t.throws(() => loadConfig({ ...env, METRICS: 'maybe' }), /METRICS/)
+})
+
+test('embedded mode keeps at most EMBEDDED_MAX_JOBS jobs, 100,000 unless set', async (t) => {
+  t.equal(loadConfig({}).embeddedMaxJobs, 100_000)
+  t.equal(loadConfig({ EMBEDDED_MAX_JOBS: '500' }).embeddedMaxJobs, 500)
+  t.throws(() => loadConfig({ EMBEDDED_MAX_JOBS: '0' }), { message: /EMBEDDED_MAX_JOBS/ })
+})
+
+test("full mode's reconciler runs every RECONCILE_INTERVAL_MS over jobs unchanged for RECONCILE_GRACE_MS, which must outlast every vendor call", async (t) => {
+  const full = { REDIS_URL: 'redis://x', MONGO_URL: 'mongodb://127.0.0.1:27017/jobs', ...OWN_SECRET }
+  t.same(loadConfig(full).reconcile, { intervalMs: 60_000, graceMs: 300_000 })
+  t.same(loadConfig({ ...full, RECONCILE_INTERVAL_MS: '5000', RECONCILE_GRACE_MS: '20000' }).reconcile, { intervalMs: 5_000, graceMs: 20_000 })
+  t.throws(() => loadConfig({ ...full, RECONCILE_GRACE_MS: '10000' }), { name: 'ConfigError', message: /RECONCILE_GRACE_MS \(10000\) must exceed every vendor's timeoutMs \(the longest is 10000\)/ })
+  t.equal(loadConfig({ RECONCILE_GRACE_MS: '10' }).reconcile.graceMs, 10, 'no reconciler runs outside full mode')
 })

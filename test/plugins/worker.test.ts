@@ -63,6 +63,31 @@ test('a vendor answering garbage fails the job with a readable error, and the wo
   await until(url, await post(url, { vendor: 'syncVendor' }), 'complete')
 })
 
+test('in embedded mode a job whose processing throws outside the vendor call fails with a readable error at once, and the worker goes on', async (t) => {
+  const calls: string[] = []
+  const vendorUrl = await customVendor(t, async ({ request_id: id }) => {
+    calls.push(id)
+    return { status: 200, body: { id } }
+  })
+  const { app, url } = await listenTestApp(t, {}, { syncVendor: { url: vendorUrl } })
+  const { store } = app.backend
+  const settle = store.settle.bind(store)
+  let broken = true
+  store.settle = async (id, holder, change) => {
+    if (broken) {
+      broken = false
+      throw new Error('the store refused the write')
+    }
+    return settle(id, holder, change)
+  }
+  const id = await post(url, { vendor: 'syncVendor' })
+  const job = await until(url, id, 'failed', 5_000)
+  t.match(job, { attempts: 1, error: 'internal error while processing the job: the store refused the write' })
+  t.same(calls, [id], 'called once, not again at each lease takeover')
+  const next = await post(url, { vendor: 'syncVendor' })
+  t.match(await until(url, next, 'complete', 5_000), { result: { id: next } })
+})
+
 test('a vendor refusing the call with a 4xx fails the job at once, without retries', async (t) => {
   let calls = 0
   const vendorUrl = await customVendor(t, async () => {

@@ -59,6 +59,27 @@ for (const [what, request, status, message] of badPosts) {
   })
 }
 
+test('embedded mode past EMBEDDED_MAX_JOBS evicts a finished job, and with none finished answers 503 with Retry-After', async (t) => {
+  const app = await buildTestApp(t, testConfig({ WORKER: 'off', EMBEDDED_MAX_JOBS: '2' }))
+  const post = () => app.inject({ method: 'POST', url: '/jobs', payload: { vendor: 'syncVendor' } })
+  const [first, second] = [await post(), await post()]
+  t.same([first.statusCode, second.statusCode], [202, 202])
+  const full = await post()
+  t.equal(full.statusCode, 503)
+  t.equal(full.headers['retry-after'], '5')
+  t.same(full.json(), {
+    statusCode: 503,
+    code: 'VFS_ERR_STORE_FULL',
+    error: 'Service Unavailable',
+    message: 'cannot take the job now: the job store keeps at most 2 jobs and none of them has ended yet; retry after Retry-After seconds'
+  })
+  t.equal((await queuedIds(app)).length, 2, 'nothing more was queued')
+  const id = first.json().request_id
+  await app.backend.store.transition(id, 'pending', { status: 'failed', error: 'no' })
+  t.equal((await post()).statusCode, 202, 'a finished job makes room')
+  t.equal((await app.inject({ method: 'GET', url: `/jobs/${id}` })).statusCode, 404, 'by going')
+})
+
 test('GET /jobs/{id} with an id that is not a UUID is 400, an unknown one 404', async (t) => {
   const app = await buildTestApp(t, idle())
   const bad = await app.inject({ method: 'GET', url: '/jobs/not-a-uuid' })

@@ -1,15 +1,22 @@
 import { EventEmitter } from 'node:events'
-import type { JobStatus } from '../../job.js'
 import { breakerRoom, recordOutcome, takeProbes } from '../../dispatch/breaker.js'
 import { grantTokens, quotaRoom } from '../../dispatch/limits.js'
 import { type Blocked, type Delivery, type DispatchQueue, type DispatchSettings, entryTime, type Settlement, type Take, type VendorLimits, type VendorSnapshot } from '../../dispatch/queue.js'
-import { createVendorState, type Entry, promoteDue, type VendorState } from './vendor-state.js'
+import { createVendorState, type Entry, listJob, promoteDue, type VendorState } from './vendor-state.js'
+
+/** Dead letters kept per vendor: a record for operators, not a second queue. */
+const DEAD_LETTERS_KEPT = 1_000
+
+export interface MemoryQueue extends DispatchQueue {
+  /** Drops what the queue still knows of an evicted job, so that a bounded store keeps the queue bounded too. */
+  forget (vendor: string, id: string): void
+}
 
 /**
  * Embedded mode's dispatch queue: the same rules as the Redis scripts (take.lua, settle.lua), kept in
  * this process. One process is the whole fleet here, so its counts are the vendor's.
  */
-export function createMemoryQueue (settings: DispatchSettings, now: () => number = Date.now): DispatchQueue {
+export function createMemoryQueue (settings: DispatchSettings, now: () => number = Date.now): MemoryQueue {
   const vendors = new Map<string, VendorState>()
   const wakes = new EventEmitter()
   let closed = false
@@ -30,7 +37,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     const holder = `${entry.id}#${deliveries}`
     state.pending.set(entry.id, { entry, deliveries, leaseUntil: at + settings.leaseMs })
     if (kind !== 'expire') state.inflight.set(holder, at + settings.leaseMs)
-    if (kind === 'call') state.index.set(entry.jobId, 'processing', entry.createdAt)
+    if (kind === 'call') listJob(state, entry.jobId, 'processing', entry.createdAt)
     const delivery: Delivery = { vendor, entry: entry.id, jobId: entry.jobId, createdAt: entry.createdAt, kind, deliveries, holder, probe }
     if (entry.trace !== undefined) delivery.trace = entry.trace
     return delivery
@@ -61,7 +68,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         }
         state.unschedule(job.id, 'call')
         state.ready.push({ id: state.nextId(), ...entry })
-        state.index.set(job.id, 'pending', job.createdAt)
+        listJob(state, job.id, 'pending', job.createdAt)
       }
       wake(vendor, state)
     },
@@ -148,14 +155,17 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         const held = state.pending.get(d.entry)
         if (held?.deliveries === d.deliveries) {
           state.pending.delete(d.entry)
-          if (s.deadLetter !== undefined) state.deadLetters.push({ jobId: d.jobId, reason: s.deadLetter, deliveries: d.deliveries })
+          if (s.deadLetter !== undefined) {
+            state.deadLetters.push({ jobId: d.jobId, reason: s.deadLetter, deliveries: d.deliveries })
+            if (state.deadLetters.length > DEAD_LETTERS_KEPT) state.deadLetters.shift()
+          }
         }
         state.inflight.delete(d.holder)
         if (s.outcome !== undefined) recordOutcome(state.breaker, limits.breaker, s.outcome, d.probe, t)
         if (s.pauseUntil !== undefined && s.pauseUntil > state.pausedUntil) state.pausedUntil = s.pauseUntil
         if (s.next !== undefined) state.schedule({ jobId: d.jobId, kind: s.next.kind, createdAt: d.createdAt, ...(d.trace === undefined ? {} : { trace: d.trace }) }, s.next.at)
         if (s.deadline !== undefined) state.deadlines.set(d.jobId, s.deadline)
-        if (s.status !== undefined) state.index.set(d.jobId, s.status, d.createdAt)
+        if (s.status !== undefined) listJob(state, d.jobId, s.status, d.createdAt)
         if (s.status === 'complete' || s.status === 'failed') state.deadlines.delete(d.jobId)
         if (s.ref !== undefined) state.refs.set(s.ref.vendorRef, d.jobId)
       }
@@ -164,9 +174,29 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     async reindex (vendor, jobs) {
       const state = stateOf(vendor)
       for (const job of jobs) {
-        state.index.set(job.id, job.status as JobStatus, job.createdAt)
+        listJob(state, job.id, job.status, job.createdAt)
         if (job.status === 'complete' || job.status === 'failed') state.deadlines.delete(job.id)
       }
+    },
+    async watchDeadlines (vendor, jobs) {
+      const state = stateOf(vendor)
+      for (const { id, at } of jobs) state.deadlines.set(id, at)
+    },
+    async coverage (vendor, jobs) {
+      const state = stateOf(vendor)
+      const queued = new Set([...state.ready, ...[...state.pending.values()].map((held) => held.entry)].map((entry) => entry.jobId))
+      const delayed = new Set(state.delayed.map((d) => d.key))
+      return jobs.map(({ id }) => ({
+        entry: queued.has(id),
+        retry: delayed.has(`call|${id}`),
+        poll: delayed.has(`poll|${id}`),
+        deadline: state.deadlines.has(id)
+      }))
+    },
+    forget (vendor, id) {
+      const state = stateOf(vendor)
+      state.index.delete(id)
+      state.deadlines.delete(id)
     },
     async dueDeadlines (vendor, t, max, leaseMs) {
       const state = stateOf(vendor)

@@ -109,3 +109,10 @@ export function promoteDue (state: VendorState, now: number): void {
   while (due < state.delayed.length && (state.delayed[due]?.at ?? Number.POSITIVE_INFINITY) <= now) due++
   for (const { entry } of state.delayed.splice(0, due)) state.ready.push({ id: state.nextId(), ...entry })
 }
+
+/** Lists a job under a status as index-job.lua does: forward only, but for a replay back to pending. */
+export function listJob (state: VendorState, id: string, status: JobStatus, createdAt: number): void {
+  const listed = state.index.jobs.get(id)?.status
+  if (status === 'processing' && (listed === 'complete' || listed === 'failed')) return
+  state.index.set(id, status, createdAt)
+}

@@ -1,7 +1,7 @@
 import { type Collection, type Db, type Filter, type IndexDescription, MongoServerError, type UpdateFilter } from 'mongodb'
 import { canTransition, claimChange, IllegalTransitionError, type Job, type JobChange, type JobStatus } from '../../job.js'
 import type { JobIndex, JobQuery } from '../../listing.js'
-import type { JobStore } from '../../store.js'
+import type { JobStore, WaitingJobs } from '../../store.js'
 import { DEFAULT_JOB_TTL_MS } from '../redis/store.js'
 
 const DUPLICATE_KEY = 11000
@@ -110,7 +110,9 @@ function listFilter (q: JobQuery): Filter<JobDocument> {
 const INDEXES: IndexDescription[] = [
   { key: { requestId: 1 }, unique: true },
   { key: { status: 1, createdAt: -1 } },
-  { key: { vendor: 1, status: 1 } }
+  { key: { vendor: 1, status: 1 } },
+  // The reconciler pages through a vendor's waiting jobs by their last change, without sorting them in memory.
+  { key: { vendor: 1, status: 1, updatedAt: 1 } }
 ]
 
 /** Idempotent, so every process runs it at start; a changed TTL is applied in place. */
@@ -126,7 +128,7 @@ async function ensureIndexes (db: Db, jobs: Collection<JobDocument>, expireAfter
 }
 
 /** Full mode's store: the seed's `jobs` collection, one document per job, expired by MongoDB's TTL monitor. */
-export async function createMongoStore (db: Db, opts: MongoStoreOptions = {}): Promise<JobStore & JobIndex> {
+export async function createMongoStore (db: Db, opts: MongoStoreOptions = {}): Promise<JobStore & WaitingJobs & JobIndex> {
   const jobs = db.collection<JobDocument>(opts.collection ?? 'jobs')
   await ensureIndexes(db, jobs, Math.round((opts.ttlMs ?? DEFAULT_JOB_TTL_MS) / 1000))
   const projection = { _id: 0 }
@@ -172,6 +174,15 @@ export async function createMongoStore (db: Db, opts: MongoStoreOptions = {}): P
       const page = docs.slice(0, q.limit).map(fromDocument)
       const last = page.at(-1)
       return { jobs: page, ...(docs.length > q.limit && last !== undefined ? { next: { createdAt: last.createdAt, id: last.id } } : {}) }
+    },
+    async waiting (vendor, before, limit, after) {
+      const filter: Filter<JobDocument> = { vendor, status: { $in: ['pending', 'processing'] }, updatedAt: { $lt: new Date(before) } }
+      if (after !== undefined) {
+        const at = new Date(after.updatedAt)
+        filter.$or = [{ updatedAt: { $gt: at } }, { updatedAt: at, requestId: { $gt: after.id } }]
+      }
+      const docs = await jobs.find(filter, { projection, sort: { updatedAt: 1, requestId: 1 }, limit }).toArray()
+      return docs.map(fromDocument)
     },
     async ping () {
       await db.command({ ping: 1 })

@@ -1,9 +1,10 @@
 import { type Backend, queued, replayJob } from '../../backend.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
 import type { JobIndex } from '../../listing.js'
-import type { JobStore } from '../../store.js'
+import type { JobStore, WaitingJobs } from '../../store.js'
 import { tracedSubmit } from '../../tracing.js'
 import type { RedisClient } from './client.js'
+import { createRedisIdempotencyKeys } from './idempotency.js'
 import { redisKeys } from './keys.js'
 import { createRedisIndex } from './listing.js'
 import { createRedisQueue } from './queue.js'
@@ -20,8 +21,10 @@ export interface RedisBackendOptions extends DispatchSettings {
   subscriber: RedisClient
   /** Full mode: the jobs live in this store (MongoDB behind a cache) instead of Redis hashes... */
   store?: JobStore
-  /** ...and are listed by its own indexes. */
+  /** ...and are listed by its own indexes... */
   index?: JobIndex
+  /** ...and, for the reconciler, the waiting ones straight from MongoDB. */
+  waiting?: WaitingJobs
   now?: () => number
 }
 
@@ -42,7 +45,8 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
     submit: (job) => tracedSubmit(job, async (traced) => {
       const entry = [queued(traced)]
       // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).
-      // Full mode writes MongoDB first: a crash in between leaves a job no client was told of, for the reconciler.
+      // Full mode writes MongoDB first: should the process die in between, the reconciler finds the pending
+      // job without an entry once its grace is over and queues it.
       if (own) await Promise.all([store.create(traced), queue.enqueue(traced.vendor, entry)])
       else {
         await store.create(traced)
@@ -50,6 +54,9 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
       }
     }),
     replay: (id) => replayJob(store, queue, id),
+    idempotency: createRedisIdempotencyKeys(redis, keys),
+    ...(opts.waiting === undefined ? {} : { waiting: opts.waiting }),
+    lease: async (name, ms) => await redis.set(keys.lease(name), opts.consumer, 'PX', ms, 'NX') === 'OK',
     close: () => queue.close()
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { JobStatus } from '../../job.js'
 
 /** One vendor's keys: its queue, limits, breaker and indexes share the hash tag `{v:<vendor>}`, so one slot. */
@@ -30,6 +31,10 @@ export interface RedisKeys {
   /** Hash: one job, under its own id's hash tag, expiring after the store's TTL. */
   job (id: string): string
   vendor (vendor: string): VendorKeys
+  /** String: one client's Idempotency-Key, under a hash tag of its digest (the key is the client's text, braces and all). */
+  idempotency (key: string): string
+  /** String: a fleet-wide lease on a chore (the reconciler's), holding its holder's consumer name. */
+  lease (name: string): string
   /** The consumer group that reads every vendor's queue. */
   group: string
   /** Pub/Sub channel that wakes sleeping dispatchers; the message is the vendor's name. */
@@ -65,6 +70,8 @@ export function redisKeys (prefix = 'vfs'): RedisKeys {
         ref: (vendorRef) => `${base}ref:${vendorRef}`
       }
     },
+    idempotency: (key) => `${prefix}:idempotency:{${createHash('sha256').update(key).digest('hex')}}`,
+    lease: (name) => `${prefix}:lease:{${name}}`,
     group: 'workers',
     wakeChannel: `${prefix}:wake`,
     shared: (name) => `${prefix}:{${name}}`

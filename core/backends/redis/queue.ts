@@ -19,6 +19,9 @@ export interface RedisQueueOptions extends DispatchSettings {
   now?: () => number
 }
 
+/** Stream entries read per coverage call: a slice long enough to be quick, short enough not to hold Redis up. */
+const COVERAGE_SLICE = 5_000
+
 const KINDS: Record<string, Delivery['kind']> = { c: 'call', p: 'poll', x: 'expire' }
 const statusKeys = (k: ReturnType<RedisKeys['vendor']>): [string, string, string, string] =>
   [k.status('pending'), k.status('processing'), k.status('complete'), k.status('failed')]
@@ -125,6 +128,23 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     async reindex (vendor, jobs) {
       const k = keys.vendor(vendor)
       await redis.vfsReindex(k.deadlines, k.base, ...jobs.flatMap((j) => [j.id, j.status, j.createdAt]))
+    },
+    async watchDeadlines (vendor, jobs) {
+      if (jobs.length > 0) await redis.zadd(keys.vendor(vendor).deadlines, ...jobs.flatMap((j) => [j.at, j.id]))
+    },
+    async coverage (vendor, jobs) {
+      const k = keys.vendor(vendor)
+      const args = jobs.flatMap((j) => [j.id, j.createdAt])
+      const entry = jobs.map(() => false)
+      for (let from = '-'; ;) {
+        const [next = '', ...flags] = await redis.vfsCoverage(k.queue, k.delayed, k.deadlines, from, COVERAGE_SLICE, ...args)
+        flags.forEach((f, i) => { if (f.includes('e')) entry[i] = true })
+        if (next !== '') {
+          from = next
+          continue
+        }
+        return flags.map((f, i) => ({ entry: entry[i] === true, retry: f.includes('r'), poll: f.includes('p'), deadline: f.includes('d') }))
+      }
     },
     dueDeadlines: (vendor, now, max, leaseMs) => redis.vfsLeaseDue(keys.vendor(vendor).deadlines, now, max, leaseMs),
     async clearDeadlines (vendor, ids) {

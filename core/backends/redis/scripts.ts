@@ -36,6 +36,12 @@ declare module 'ioredis' {
     vfsCacheRead (entry: RedisKey, lease: RedisKey, token: string, leaseMs: number): Result<string | 0 | 1, Context>
     /** cache-write.lua: 1 when the job was put (the token still held the lease), else 0. */
     vfsCacheWrite (entry: RedisKey, lease: RedisKey, token: string, job: string, ttlS: number, stored: 0 | 1): Result<0 | 1, Context>
+    /** coverage.lua: [next entry id or '', then one flags string per job]. */
+    vfsCoverage (queue: RedisKey, delayed: RedisKey, deadlines: RedisKey, from: string, count: number, ...jobs: Array<string | number>): Result<string[], Context>
+    /** idempotency-reserve.lua: null when reserved, else the record the key holds. */
+    vfsIdempotencyReserve (key: RedisKey, record: string, ttlMs: number): Result<string | null, Context>
+    /** idempotency-swap.lua: 1 when the expected record was replaced, else 0. */
+    vfsIdempotencySwap (key: RedisKey, expected: string, next: string, ttlMs: number): Result<0 | 1, Context>
   }
 }
 
@@ -60,7 +66,10 @@ const SCRIPTS: Record<string, [file: string, keys: number | undefined]> = {
   vfsTrimIndexes: ['trim-indexes', 4],
   vfsListIndex: ['list-index', 1],
   vfsCacheRead: ['cache-read', 2],
-  vfsCacheWrite: ['cache-write', 2]
+  vfsCacheWrite: ['cache-write', 2],
+  vfsCoverage: ['coverage', 3],
+  vfsIdempotencyReserve: ['idempotency-reserve', 1],
+  vfsIdempotencySwap: ['idempotency-swap', 1]
 }
 const SOURCES = Object.fromEntries(Object.entries(SCRIPTS).map(([command, [file, keys]]) => [command, { lua: lua(file), keys }]))
 

@@ -194,6 +194,42 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.not(again.deliveries[0]?.entry, d.entry, 'a new entry')
   })
 
+  test(`${name}: coverage tells a queued or handed-out entry, a delayed retry, intent or poll, and a watched deadline from nothing`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    const [taken, retrying, polling, waiting, queued, intent, lost] = jobs(7, start)
+    if (taken === undefined || retrying === undefined || polling === undefined || waiting === undefined || queued === undefined || intent === undefined || lost === undefined) return
+    await queue.enqueue('v', [taken, retrying, polling, waiting])
+    const [held, retried, polled, accepted] = (await queue.take(LIMITS, 4, { reclaim: false })).deliveries
+    if (held === undefined || retried === undefined || polled === undefined || accepted === undefined) return t.fail('not all taken')
+    await queue.settle(LIMITS, [
+      { delivery: retried, outcome: 'fail', next: { at: start + 10_000, kind: 'call' }, status: 'processing' },
+      { delivery: polled, outcome: 'ok', next: { at: start + 10_000, kind: 'poll' }, status: 'processing' },
+      { delivery: accepted, outcome: 'ok', deadline: start + 10_000, status: 'processing' }
+    ])
+    await queue.enqueue('v', [queued, { ...intent, at: start + 5_000 }])
+    const none = { entry: false, retry: false, poll: false, deadline: false }
+    t.same(await queue.coverage('v', [taken, retrying, polling, waiting, queued, intent, lost]), [
+      { ...none, entry: true },
+      { ...none, retry: true },
+      { ...none, poll: true },
+      { ...none, deadline: true },
+      { ...none, entry: true },
+      { ...none, retry: true },
+      none
+    ])
+    t.same(await queue.coverage('w', [taken]), [none], 'per vendor')
+  })
+
+  test(`${name}: a watched deadline comes due like one a settlement set`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    const [job] = jobs(1, start)
+    if (job === undefined) return
+    await queue.watchDeadlines('v', [{ id: job.id, at: start + 100 }])
+    t.match(await queue.coverage('v', [job]), [{ deadline: true }])
+    t.same(await queue.dueDeadlines('v', start + 99, 10, 1000), [])
+    t.same(await queue.dueDeadlines('v', start + 100, 10, 1000), [job.id])
+  })
+
   test(`${name}: an intent queued for later is taken back when the job is queued for now`, { skip }, async (t) => {
     const { queue, clock } = await clocked(t)
     const [job] = jobs(1, start)

@@ -8,4 +8,4 @@ queueContract('memory', false, async (_t, { leaseMs = 30_000, marginMs = 0, cloc
   return [queue, queue]
 })
 
-indexContract('memory', false, async () => createMemoryBackend({ leaseMs: 30_000, marginMs: 0 }))
+indexContract('memory', false, async () => createMemoryBackend({ leaseMs: 30_000, marginMs: 0 }, { maxJobs: 1000 }))

@@ -12,12 +12,16 @@ import { Redis } from 'ioredis'
 import { createRedisBackend } from '../../../../core/backends/redis/index.js'
 import { indexContract } from '../../job-index-contract.js'
 import { redisFor, skipWithoutRedis } from '../../../redis-server.js'
+import { waitingContract } from '../../waiting-contract.js'
 
 const skip = skipWithoutMongo()
 t.comment(skip === false ? `mongo store: contract exercised against ${mongoTarget()}` : skip)
 
 // The contract gives makeStore no test: each store's database goes at the end of the file.
-if (skip === false) storeContract('mongo store', async () => createMongoStore((await mongoFor(t)).db))
+if (skip === false) {
+  storeContract('mongo store', async () => createMongoStore((await mongoFor(t)).db))
+  waitingContract('mongo store', async () => createMongoStore((await mongoFor(t)).db))
+}
 
 // Full mode's listing: the jobs in MongoDB, listed by its indexes, queued in Redis.
 indexContract('full mode (mongo)', skip || skipWithoutRedis(t), async (t) => {
@@ -47,6 +51,7 @@ test('the jobs collection has the seed\'s indexes: requestId unique, status and 
   t.equal(byKey.get('{"requestId":1}')?.unique, true)
   t.ok(byKey.has('{"status":1,"createdAt":-1}'))
   t.ok(byKey.has('{"vendor":1,"status":1}'))
+  t.ok(byKey.has('{"vendor":1,"status":1,"updatedAt":1}'), "the reconciler's listing")
   t.equal(byKey.get('{"createdAt":1}')?.expireAfterSeconds, 30 * 24 * 60 * 60)
 })
 

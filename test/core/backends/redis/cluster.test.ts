@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { Cluster } from 'ioredis'
 import t from 'tap'
+import { createRedisIdempotencyKeys } from '../../../../core/backends/redis/idempotency.js'
 import { redisKeys } from '../../../../core/backends/redis/keys.js'
 import { createRedisBackend } from '../../../../core/backends/redis/index.js'
 import { createRedisStore } from '../../../../core/backends/redis/store.js'
 import { createRedisClient } from '../../../../plugins/redis.js'
+import { idempotencyContract } from '../../idempotency-contract.js'
 import { clusterFor, skipWithoutRedisCluster } from '../../../redis-cluster.js'
 import type { Teardown } from '../../../redis-server.js'
 import { queueContract } from '../../dispatch/queue-contract.js'
@@ -44,3 +46,9 @@ if (skip === false) {
     return createRedisStore(shared, redisKeys(prefix))
   })
 }
+
+idempotencyContract('redis cluster idempotency keys', skip, async (t) => {
+  const { url, prefix } = await clusterFor(t)
+  shared ??= await connect(t, url)
+  return createRedisIdempotencyKeys(shared, redisKeys(prefix))
+})

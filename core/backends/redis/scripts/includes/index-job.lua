@@ -1,10 +1,16 @@
--- Lists a job under one status of its vendor: out of the other three status indexes, into this one.
+-- Lists a job under one status of its vendor. A status moves forward only: a job listed as ended is not
+-- listed as processing again by a late settlement or a stale entry (a callback may end a job before its
+-- worker settles the call); only a replay takes a failed job back to pending.
 local function indexJob (base, id, status, createdAt)
-  for _, s in ipairs({ 'pending', 'processing', 'complete', 'failed' }) do
-    if s == status then
-      redis.call('ZADD', base .. 'status:' .. s, createdAt, id)
-    else
-      redis.call('ZREM', base .. 'status:' .. s, id)
-    end
+  local key = function (s) return base .. 'status:' .. s end
+  if status == 'pending' then
+    redis.call('ZREM', key('failed'), id)
+  elseif status == 'processing' then
+    if redis.call('ZSCORE', key('complete'), id) or redis.call('ZSCORE', key('failed'), id) then return end
+    redis.call('ZREM', key('pending'), id)
+  else
+    redis.call('ZREM', key('pending'), id)
+    redis.call('ZREM', key('processing'), id)
   end
+  redis.call('ZADD', key(status), createdAt, id)
 end
