@@ -191,7 +191,10 @@ export const operationsSchemas = [JobSummary, JobPage, RetryFailedReply, VendorR
 
 export const adminErrors = {
   401: errorRef('missing or wrong admin bearer token (WWW-Authenticate: Bearer)'),
-  404: errorRef('no such vendor; or ADMIN_TOKEN is not set, and admin routes answer as unknown routes')
+  404: errorRef('no such vendor; or ADMIN_TOKEN is not set, and admin routes answer as unknown routes'),
+  // Nothing reads these routes' bodies, but a body sent is parsed like any other.
+  413: errorRef('body over the size limit'),
+  415: errorRef('content type is not application/json')
 }
 
 export const metricsErrors = { 404: errorRef('METRICS=off: this process keeps no metrics') }

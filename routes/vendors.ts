@@ -17,7 +17,7 @@ const vendorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['operations'],
       summary: "One vendor's configuration (no secrets), limits and their live state, queue and counts by status",
       params: VendorParams,
-      response: { 200: Type.Ref(VendorReply), 404: errors[404], 503: errors[503] }
+      response: { 200: Type.Ref(VendorReply), 400: errors[400], 404: errors[404], 414: errors[414], 503: errors[503] }
     }
   }, async (request) => app.vendorAdmin.view(request.params.name))
 
@@ -29,7 +29,7 @@ const vendorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: [{ adminToken: [] }],
       params: VendorParams,
       querystring: PauseQuery,
-      response: { 200: Type.Ref(VendorReply, { description: 'paused' }), 400: errors[400], ...adminErrors, 503: errors[503] }
+      response: { 200: Type.Ref(VendorReply, { description: 'paused' }), 400: errors[400], ...adminErrors, 414: errors[414], 503: errors[503] }
     }
   }, async (request) => app.vendorAdmin.pause(request.params.name, request.query.reason))
 
@@ -40,7 +40,7 @@ const vendorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "Lift an operator's pause; a Retry-After pause the vendor asked for still runs its course (admin)",
       security: [{ adminToken: [] }],
       params: VendorParams,
-      response: { 200: Type.Ref(VendorReply, { description: 'resumed' }), ...adminErrors, 503: errors[503] }
+      response: { 200: Type.Ref(VendorReply, { description: 'resumed' }), 400: errors[400], ...adminErrors, 414: errors[414], 503: errors[503] }
     }
   }, async (request) => app.vendorAdmin.resume(request.params.name))
 }

@@ -405,6 +405,24 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
+                /** @description body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description content type is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
                 /** @description a dependency is down or full, or the service sheds load; Retry-After says when to try again */
                 503: {
                     headers: {
@@ -496,8 +514,26 @@ export interface paths {
                         "application/json": components["schemas"]["VendorReply"];
                     };
                 };
+                /** @description bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
                 /** @description unknown job or vendor */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a path parameter longer than 100 characters */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -585,6 +621,33 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorReply"];
                     };
                 };
+                /** @description body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a path parameter longer than 100 characters */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description content type is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
                 /** @description a dependency is down or full, or the service sheds load; Retry-After says when to try again */
                 503: {
                     headers: {
@@ -633,6 +696,15 @@ export interface paths {
                         "application/json": components["schemas"]["VendorReply"];
                     };
                 };
+                /** @description bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
                 /** @description missing or wrong admin bearer token (WWW-Authenticate: Bearer) */
                 401: {
                     headers: {
@@ -644,6 +716,33 @@ export interface paths {
                 };
                 /** @description no such vendor; or ADMIN_TOKEN is not set, and admin routes answer as unknown routes */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description body over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description a path parameter longer than 100 characters */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description content type is not application/json */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };

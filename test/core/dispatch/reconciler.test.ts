@@ -78,7 +78,7 @@ test('a job waiting for its callback whose deadline was lost is watched again, a
   const waiting = job({ status: 'processing', attempts: 1, waiting: 'callback', deadline: NOW - 1 })
   await store.create(waiting)
   t.match(await reconciler.pass(NOW), { watched: 1, requeued: 0 })
-  t.equal(await sweepOnce(store, queue, ['v'], 1_000, NOW), 1)
+  t.equal((await sweepOnce(store, queue, ['v'], 1_000, NOW)).length, 1, 'one job failed at its deadline')
   t.match(await store.get(waiting.id), { status: 'failed', error: /^callback timed out/ })
 })
 
