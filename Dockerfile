@@ -19,8 +19,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
-# The Lua scripts are read at run time from beside package.json (tsc does not copy them into dist/).
+# The Lua scripts and the dashboard's files are read at run time from beside package.json (tsc does not copy them into dist/).
 COPY core/backends/redis/scripts core/backends/redis/scripts
+COPY routes/dashboard routes/dashboard
 # docker-compose's VENDORS_FILE: the mock vendors at their service names.
 COPY vendors/compose.json vendors/compose.json
 USER node

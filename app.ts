@@ -1,26 +1,53 @@
+import AjvCompiler from '@fastify/ajv-compiler'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import backendPlugin from './plugins/backend.js'
 import configPlugin, { type Config } from './plugins/config.js'
 import docsPlugin from './plugins/docs.js'
 import errorHandlerPlugin, { frameworkErrors } from './plugins/error-handler.js'
+import adminAuthPlugin from './plugins/admin-auth.js'
 import healthPlugin from './plugins/health.js'
+import jobListingPlugin from './plugins/job-listing.js'
+import jobLogsPlugin from './plugins/job-logs.js'
 import { requestId } from './core/input/request-id.js'
 import jobsPlugin from './plugins/jobs.js'
 import jsonBodyPlugin from './plugins/json-body.js'
 import loadPlugin from './plugins/load.js'
+import metricsPlugin from './plugins/metrics.js'
 import mongoPlugin from './plugins/mongo.js'
 import mockVendorsPlugin from './plugins/mock-vendors.js'
 import redisPlugin from './plugins/redis.js'
+import { registerRouteTracing } from './plugins/tracing.js'
+import vendorAdminPlugin from './plugins/vendor-admin.js'
 import vendorsPlugin from './plugins/vendors.js'
 import workerPlugin from './plugins/worker.js'
+import dashboardRoutes from './routes/dashboard.js'
 import healthRoutes from './routes/health.js'
 import jobsRoutes from './routes/jobs.js'
-import { sharedSchemas } from './routes/schemas.js'
+import listingRoutes from './routes/listing.js'
+import metricsRoutes from './routes/metrics.js'
+import { operationsSchemas, sharedSchemas } from './routes/schemas.js'
+import vendorRoutes from './routes/vendors.js'
 import webhookRoutes from './routes/webhooks.js'
 import webhooksPlugin from './plugins/webhooks.js'
 
 export const BODY_LIMIT = 1024 * 1024
+
+const ajvCompilers = AjvCompiler()
+
+/**
+ * A body of the wrong type is a 400, never silently coerced (an error of 5 must not become "5"); a query
+ * string, path or header is text by nature, so `?limit=20` is coerced to the integer its schema names.
+ */
+const buildValidator: NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator'] = (externalSchemas, ajvOptions) => {
+  type Options = { customOptions?: AjvCompiler.Options, plugins?: never[] }
+  const options = ajvOptions as Options
+  // An unknown query parameter (a misspelt filter) is a 400 where the schema closes the object, never dropped silently.
+  const build = (coerceTypes: false | 'array') => ajvCompilers(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes, removeAdditional: false } } as Options)
+  const strict = build(false)
+  const coercing = build('array')
+  return (route) => route.httpPart === 'body' ? strict(route) : coercing(route)
+}
 
 /** Infrastructure every process needs: the API and a standalone worker register the same plugins. */
 export async function registerInfrastructure (app: FastifyInstance, config: Config): Promise<void> {
@@ -28,6 +55,7 @@ export async function registerInfrastructure (app: FastifyInstance, config: Conf
   if (config.redis !== undefined) await app.register(redisPlugin, { url: config.redis.url, cluster: config.redis.cluster })
   if (config.mongo !== undefined) await app.register(mongoPlugin, { url: config.mongo.url })
   await app.register(backendPlugin)
+  await app.register(metricsPlugin)
   await app.register(vendorsPlugin)
   await app.register(workerPlugin, { enabled: config.worker === 'in-process' })
   await app.register(healthPlugin)
@@ -39,16 +67,17 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
     genReqId: requestId,
-    // A body of the wrong type is a 400, never silently coerced (an error of 5 must not become "5").
-    ajv: { customOptions: { coerceTypes: false } },
+    schemaController: { compilersFactory: { buildValidator } },
     frameworkErrors,
     ...opts
   }).withTypeProvider<TypeBoxTypeProvider>()
   // Only JSON is accepted: Fastify parses text/plain by default, which would let a string in as a job.
   app.removeContentTypeParser('text/plain')
-  for (const schema of sharedSchemas) app.addSchema(schema)
+  for (const schema of [...sharedSchemas, ...operationsSchemas]) app.addSchema(schema)
+  if (config.tracing) await registerRouteTracing(app)
 
   await app.register(errorHandlerPlugin)
+  await app.register(jobLogsPlugin)
   await app.register(jsonBodyPlugin)
   await registerInfrastructure(app, config)
   await app.register(docsPlugin)
@@ -56,8 +85,15 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
   await app.register(loadPlugin)
   await app.register(jobsPlugin)
   await app.register(webhooksPlugin)
+  await app.register(adminAuthPlugin)
+  await app.register(vendorAdminPlugin)
+  await app.register(jobListingPlugin)
   await app.register(jobsRoutes)
+  await app.register(listingRoutes)
+  await app.register(vendorRoutes)
   await app.register(webhookRoutes)
   await app.register(healthRoutes)
+  await app.register(metricsRoutes)
+  await app.register(dashboardRoutes)
   return app
 }

@@ -4,6 +4,7 @@ import { start } from './start.js'
 /** The API's entry point: the app with its logger and HTTP timeouts, on PORT. */
 await start({
   what: 'the API',
+  role: 'api',
   build: (config) => buildApp(config, {
     logger: { level: config.logLevel },
     connectionTimeout: 30_000,

@@ -1,10 +1,13 @@
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { type Config, loadConfig } from './plugins/config.js'
+import { startTracing, type Tracing } from './plugins/tracing.js'
 
 export interface Entry {
   /** What starts, for the one-line start-up errors: "the API", "the worker". */
   what: string
+  /** The process's role in traces: api or worker. */
+  role: string
   build (config: Config): Promise<FastifyInstance>
   port (config: Config): number
 }
@@ -14,14 +17,17 @@ const CLOSE_MARGIN_MS = 5_000
 
 /**
  * The start-up and graceful exit every entry point shares: configuration, build, listen, and on SIGTERM
- * or SIGINT a close that lets the worker stop within SHUTDOWN_GRACE_MS. Start-up failures (a bad
+ * or SIGINT a close that lets the worker stop within SHUTDOWN_GRACE_MS, then flushes its spans. With
+ * OTEL_EXPORTER_OTLP_ENDPOINT set, tracing starts before the app is built. Start-up failures (a bad
  * variable, Redis unreachable, a port taken) are one line, not a stack dump.
  */
 export async function start (entry: Entry): Promise<FastifyInstance> {
   let config: Config
   let app: FastifyInstance
+  let tracing: Tracing | undefined
   try {
     config = loadConfig()
+    if (config.tracing) tracing = startTracing(entry.role)
     app = await entry.build(config)
     await app.ready()
   } catch (err) {
@@ -32,6 +38,7 @@ export async function start (entry: Entry): Promise<FastifyInstance> {
     if (err) app.log.error({ err }, `${entry.what} closing with error`)
     else app.log.info(`${signal} received, ${entry.what} closing`)
     await app.close()
+    await tracing?.shutdown()
   })
   try {
     await app.listen({ port: entry.port(config), host: config.host })

@@ -102,6 +102,7 @@ export function table (res: Results): string {
   const { http: h, e2e: e, memory } = res
   const m = res.machine
   const postRatio = ratio(h.redisPost?.reqPerSec, h.baselinePost?.reqPerSec)
+  const metricsRatio = ratio(h.metricsOnPost?.reqPerSec, h.metricsOffPost?.reqPerSec)
   const postOk = h.redisPost === undefined || postRatio === undefined
     ? undefined
     : postRatio >= 0.5 && h.redisPost.errors === 0 && h.redisPost.non2xx === 0 && h.redisPost.p99 <= 50
@@ -125,6 +126,8 @@ export function table (res: Results): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |',
     httpRow('baseline POST (bare Fastify)', h.baselinePost, '', undefined, '', ''),
     httpRow('POST /jobs, embedded', h.embeddedPost, 'baseline POST', ratio(h.embeddedPost?.reqPerSec, h.baselinePost?.reqPerSec), '', ''),
+    httpRow('POST /jobs, embedded, METRICS=off', h.metricsOffPost, '', undefined, '', ''),
+    httpRow('POST /jobs, embedded, METRICS=on', h.metricsOnPost, 'METRICS=off', metricsRatio, '≥ 0.95x (metrics cost < 5%)', verdict(metricsRatio === undefined ? undefined : metricsRatio >= 0.95)),
     httpRow('POST /jobs, redis', h.redisPost, 'baseline POST', postRatio, '≥ 0.5x, 0 errors, p99 ≤ 50 ms', verdict(postOk)),
     httpRow('baseline GET (bare Fastify)', h.baselineGet, '', undefined, '', ''),
     httpRow('GET /jobs/{id}, embedded', h.embeddedGet, 'baseline GET', embeddedGetR, '≥ 0.8x', embeddedGetMet),

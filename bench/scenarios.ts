@@ -93,6 +93,14 @@ export async function httpPhase (mocks: Mocks, redis: BenchRedis | undefined, ap
       const ids = await postViaApi(service.url, s.getIds)
       targets.push({ key: 'embeddedPost', run: (sec) => postJobs(service.url, sec) }, { key: 'embeddedGet', run: (sec) => getJobs(service.url, ids, sec) })
     }
+    if (want('metrics')) {
+      // The same intake with and without metrics, side by side: what /metrics costs POST /jobs.
+      for (const [key, metrics] of [['metricsOffPost', 'off'], ['metricsOnPost', 'on']] as const) {
+        const service = await startService(`api embedded, METRICS=${metrics}`, mocks, { profileDir: s.profileDir, env: { METRICS: metrics } })
+        stop.push(() => service.api.stop())
+        targets.push({ key, run: (sec) => postJobs(service.url, sec) })
+      }
+    }
     if (redis !== undefined && api !== undefined) {
       let ids: string[] = []
       if (want('redis-post')) targets.push({ key: 'redisPost', before: async () => { await redis.client.flushall() }, run: (sec) => postJobs(api.url, sec) })

@@ -117,7 +117,7 @@ export function profileArgs (dir: string | undefined, name: string): string[] {
 }
 
 /** The API from its real entry point (`server.ts`), consuming nothing (WORKER=off): intake alone. */
-export async function startService (name: string, mocks: Mocks, opts: { redisUrl?: string, profileDir?: string } = {}): Promise<Service> {
+export async function startService (name: string, mocks: Mocks, opts: { redisUrl?: string, profileDir?: string, env?: Record<string, string> } = {}): Promise<Service> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const env: Record<string, string> = {
@@ -127,7 +127,8 @@ export async function startService (name: string, mocks: Mocks, opts: { redisUrl
     MOCK_VENDORS: 'off',
     ASYNC_VENDOR_SECRET: SECRET,
     ...MAPPED_SECRETS,
-    ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl })
+    ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl }),
+    ...opts.env
   }
   const api = startNode(name, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, profileArgs(opts.profileDir, name))
   await healthy(api, `${url}/health`)

@@ -1,13 +1,16 @@
 import type { TokenCache } from '../vendors/adapters/token-cache.js'
 import type { Job } from './job.js'
-import type { DispatchQueue } from './dispatch/queue.js'
+import type { DispatchQueue, QueuedJob } from './dispatch/queue.js'
 import type { IdempotencyKeys } from './idempotency.js'
+import type { JobIndex } from './listing.js'
 import type { JobStore, WaitingJobs } from './store.js'
 
 /** A mode's storage, built in one place: the job store and the per-vendor dispatch queues beside it. */
 export interface Backend {
   readonly store: JobStore
   readonly queue: DispatchQueue
+  /** Lists jobs for operators: over the store's own indexes, or the queue's per-vendor status indexes. */
+  readonly index: JobIndex
   /** Where vendors' OAuth2 tokens are kept: one token for every process the backend serves. */
   readonly tokens: TokenCache
   /** Records a new job and queues it; the caller acknowledges the job only once both are done. */
@@ -44,12 +47,15 @@ export const REPLAY_CHANGE = {
  */
 export const REPLAY_INTENT_MS = 5_000
 
+/** A job's queue entry: its id and submission time, and its trace context when it has one. */
+export const queued = (job: Job): QueuedJob => ({ id: job.id, createdAt: job.createdAt, ...(job.trace === undefined ? {} : { trace: job.trace }) })
+
 export async function replayJob (store: JobStore, queue: DispatchQueue, id: string): Promise<Job | null> {
   const job = await store.get(id)
   if (job?.status !== 'failed') return null
-  const queued = { id, createdAt: job.createdAt }
-  await queue.enqueue(job.vendor, [{ ...queued, at: Date.now() + REPLAY_INTENT_MS }])
+  const entry = queued(job)
+  await queue.enqueue(job.vendor, [{ ...entry, at: Date.now() + REPLAY_INTENT_MS }])
   const replayed = await store.transition(id, 'failed', REPLAY_CHANGE)
-  if (replayed !== null) await queue.enqueue(job.vendor, [queued])
+  if (replayed !== null) await queue.enqueue(job.vendor, [entry])
   return replayed
 }

@@ -30,6 +30,8 @@ export interface Job {
   waiting?: 'callback' | 'poll'
   /** The vendor's own id for the job, when it gives one. */
   vendorRef?: string
+  /** W3C traceparent of the job's submission, when traced: its later spans (a webhook's too) join that trace. */
+  trace?: string
 }
 
 /** What a change may set; `null` removes a field. */

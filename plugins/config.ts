@@ -28,6 +28,9 @@ const Env = Type.Object({
   JOB_TTL_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
   MAX_HEAP_USED_BYTES: Type.Optional(Type.Integer({ minimum: 0 })),
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  JOB_INDEX_MAX: Type.Integer({ minimum: 1, default: 1_000_000 }),
   EMBEDDED_MAX_JOBS: Type.Integer({ minimum: 1, default: 100_000 }),
   RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, default: 60_000 }),
   RECONCILE_GRACE_MS: Type.Integer({ minimum: 0, default: 300_000 })
@@ -73,10 +76,26 @@ export interface Config {
   vendors: Vendors
   /** Past either threshold the API sheds requests with a 503; 0 turns a check off. */
   load: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number }
+  /** The bearer token of the admin routes; without one they answer 404. */
+  adminToken?: string
+  /** Prometheus metrics at /metrics. */
+  metrics: boolean
+  /** OpenTelemetry export, configured by the standard OTEL_* variables. */
+  tracing: boolean
+  /** Listing entries kept per vendor and ended status (Redis mode's indexes). */
+  jobIndexMax: number
+  /** How long a job is kept; its listing entries go with it. */
+  jobTtlMs: number
   /** Embedded mode's bound on kept jobs: finished ones are evicted past it, and new ones refused when none has finished. */
   embeddedMaxJobs: number
   /** Full mode's reconciler: a pass per interval across the fleet, over jobs unchanged for longer than the grace. */
   reconcile: { intervalMs: number, graceMs: number }
+}
+
+/** Traces are exported when an OTLP endpoint is named and neither the SDK nor the traces exporter is turned off. */
+export function tracingConfigured (env: NodeJS.ProcessEnv): boolean {
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT
+  return endpoint !== undefined && endpoint !== '' && env.OTEL_SDK_DISABLED !== 'true' && env.OTEL_TRACES_EXPORTER !== 'none'
 }
 
 declare module 'fastify' {
@@ -110,6 +129,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   if (mockVendors === 'off' && devSigned !== undefined) {
     throw new ConfigError(`invalid environment: ${devSigned.name}'s webhook secret is the public development value; set ASYNC_VENDOR_SECRET (or its webhookSecret) to a secret of your own; the default is only for MOCK_VENDORS=in-process`)
   }
+  const jobTtlMs = Math.round(raw.JOB_TTL_DAYS * 24 * 60 * 60 * 1000)
   // A held job unchanged for the grace is known not to be on the wire: its call would have timed out by then.
   const longest = Math.max(...[...vendors.values()].map((v) => v.timeoutMs))
   if (raw.MONGO_URL !== undefined && raw.RECONCILE_GRACE_MS <= longest) {
@@ -117,7 +137,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   }
   const redis = raw.REDIS_URL === undefined
     ? undefined
-    : { url: raw.REDIS_URL, cluster: raw.REDIS_CLUSTER, prefix: raw.REDIS_PREFIX, jobTtlMs: Math.round(raw.JOB_TTL_DAYS * 24 * 60 * 60 * 1000) }
+    : { url: raw.REDIS_URL, cluster: raw.REDIS_CLUSTER, prefix: raw.REDIS_PREFIX, jobTtlMs }
   return {
     port: raw.PORT,
     host: raw.HOST,
@@ -144,6 +164,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       // Shedding a little before V8's heap limit beats the crash at it.
       maxHeapUsedBytes: raw.MAX_HEAP_USED_BYTES ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9)
     },
+    ...(raw.ADMIN_TOKEN === undefined ? {} : { adminToken: raw.ADMIN_TOKEN }),
+    metrics: raw.METRICS === 'on',
+    tracing: tracingConfigured(env),
+    jobIndexMax: raw.JOB_INDEX_MAX,
+    jobTtlMs,
     embeddedMaxJobs: raw.EMBEDDED_MAX_JOBS,
     reconcile: { intervalMs: raw.RECONCILE_INTERVAL_MS, graceMs: raw.RECONCILE_GRACE_MS }
   }

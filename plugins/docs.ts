@@ -29,8 +29,12 @@ async function docsPlugin (app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'jobs', description: 'submit jobs and read their outcome' },
         { name: 'webhooks', description: 'callbacks from async vendors' },
-        { name: 'health', description: 'readiness' }
-      ]
+        { name: 'health', description: 'readiness' },
+        { name: 'operations', description: 'metrics, job listing, vendor state, and admin controls behind ADMIN_TOKEN' }
+      ],
+      components: {
+        securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN; without it configured the admin routes answer 404' } }
+      }
     },
     // Vendors that declare job types publish them: the body of POST /jobs is one of them or the generic one.
     transformObject: (document) => 'openapiObject' in document

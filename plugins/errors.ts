@@ -21,3 +21,6 @@ export const RETRY_AFTER_S = 5
 export const NotFailedError = createError('VFS_ERR_NOT_FAILED', 'job %s is %s: only a failed job can be retried', 409)
 export const ForbiddenKeyError = createError('VFS_ERR_FORBIDDEN_KEY', 'key %s is not allowed: %s', 400)
 export const JsonTooDeepError = createError('VFS_ERR_JSON_TOO_DEEP', 'JSON nested deeper than %d levels', 400)
+export const AdminUnauthorizedError = createError('VFS_ERR_UNAUTHORIZED', 'this route needs the admin bearer token (Authorization: Bearer <ADMIN_TOKEN>)', 401)
+export const VendorNotFoundError = createError('VFS_ERR_VENDOR_NOT_FOUND', 'no vendor "%s"; known vendors: %s', 404)
+export const BadCursorError = createError('VFS_ERR_BAD_CURSOR', 'cursor is not one this service gave out', 400)

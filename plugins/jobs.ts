@@ -78,10 +78,16 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
         return { id, vendor, status: 'pending', payload, attempts: 0, createdAt: now, updatedAt: now }
       }
       try {
-        if (idempotencyKey !== undefined) return await submitOnce({ keys: backend.idempotency, backend }, idempotencyKey, bodyHash(body), newJob)
-        const job = newJob(randomUUID())
-        await backend.submit(job)
-        return { id: job.id, created: true }
+        let submitted: { id: string, created: boolean }
+        if (idempotencyKey !== undefined) submitted = await submitOnce({ keys: backend.idempotency, backend }, idempotencyKey, bodyHash(body), newJob)
+        else {
+          const job = newJob(randomUUID())
+          await backend.submit(job)
+          submitted = { id: job.id, created: true }
+        }
+        // A repeated Idempotency-Key names the job an earlier request submitted: counted once.
+        if (submitted.created) app.metrics.submitted(vendor)
+        return submitted
       } catch (err) {
         if (err instanceof StoreFullError) throw new StoreFullHttpError(err.message)
         if (err instanceof IdempotencyMismatchError) throw new IdempotencyMismatchHttpError(err.message)
@@ -109,5 +115,5 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
 export default fp(jobsPlugin, {
   name: 'jobs',
   fastify: '5.x',
-  dependencies: ['config', 'backend', 'vendors']
+  dependencies: ['config', 'backend', 'vendors', 'metrics']
 })

@@ -5,6 +5,9 @@ import fp from 'fastify-plugin'
 import { clip } from '../core/input/clip.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../core/input/json-depth.js'
 import { isTerminal, type Job, type JobChange } from '../core/job.js'
+import { observeEnd } from '../core/dispatch/observer.js'
+import { jobLog } from '../core/log.js'
+import { tracedStep } from '../core/tracing.js'
 import { MappingError } from '../vendors/adapters/errors.js'
 import type { IncomingHeaders } from '../vendors/adapters/signatures.js'
 import { type CallbackFields, readCallback, verifyCallback } from '../vendors/adapters/webhook.js'
@@ -94,9 +97,10 @@ async function webhooksPlugin (app: FastifyInstance): Promise<void> {
       if (job.status === 'processing') {
         // The attempt the job waits for (or the call still on the wire) is the only one a callback may end.
         if (answers !== undefined && job.vendorRef !== answers && job.holder !== answers) throw new StaleCallbackError(id)
-        const applied = await store.transition(id, 'processing', outcome)
+        const applied = await tracedStep(job, 'webhook', () => store.transition(id, 'processing', outcome))
         if (applied !== null) {
-          app.log.info({ requestId: id, vendor: name, status: applied.status }, 'job ended by webhook')
+          jobLog(app.log, id, name).info({ status: applied.status }, 'job ended by webhook')
+          observeEnd(app.metrics.observer, name, applied.status, applied.createdAt)
           await queue.reindex(name, [{ id, status: applied.status, createdAt: applied.createdAt }])
           return { request_id: id, outcome: 'applied', status: applied.status }
         }
@@ -119,4 +123,4 @@ function sameOutcome (job: Job, outcome: JobChange): boolean {
   return job.status === 'failed' ? job.error === outcome.error : isDeepStrictEqual(job.result ?? null, outcome.result)
 }
 
-export default fp(webhooksPlugin, { name: 'webhooks', fastify: '5.x', dependencies: ['config', 'backend', 'vendors'] })
+export default fp(webhooksPlugin, { name: 'webhooks', fastify: '5.x', dependencies: ['config', 'backend', 'vendors', 'metrics'] })

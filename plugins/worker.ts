@@ -3,14 +3,20 @@ import fp from 'fastify-plugin'
 import { runDelivery } from '../core/dispatch/attempt.js'
 import { failCrashed } from '../core/dispatch/crash.js'
 import { type Dispatcher, startDispatcher } from '../core/dispatch/dispatcher.js'
+import { observedClient } from '../core/dispatch/observer.js'
 import { type RunningReconciler, startReconciler } from '../core/dispatch/reconciler.js'
 import { startSweeper, type Sweeper } from '../core/dispatch/sweeper.js'
+import { type IndexTrim, startIndexTrim } from '../core/dispatch/trim.js'
+import type { VendorRuntime } from './vendors.js'
 
 export interface Worker {
   readonly running: boolean
   /** Calls this process has on the wire now. */
   readonly inFlight: number
 }
+
+/** The listing indexes grow by thousands of jobs a minute at most between trims. */
+const TRIM_INTERVAL_MS = 60_000
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,6 +36,7 @@ const RECONCILE_BATCH = 500
 async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): Promise<void> {
   let dispatcher: Dispatcher | undefined
   let sweeper: Sweeper | undefined
+  let trim: IndexTrim | undefined
   let reconciler: RunningReconciler | undefined
   app.decorate('worker', {
     get running () { return dispatcher !== undefined },
@@ -39,28 +46,38 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
 
   app.addHook('onReady', async () => {
     const { backend, vendors, config } = app
+    const { observer } = app.metrics
     const log = app.log.child({ component: 'worker' })
     const limits = [...config.vendors.values()]
-    const deps = { store: backend.store, vendor: vendors.runtime, log, maxDeliveries: config.dispatch.maxDeliveries }
+    const names = limits.map((v) => v.name)
+    // Every call this worker makes is observed: outcome, status class and duration.
+    const runtimes = new Map<string, VendorRuntime>()
+    for (const name of names) {
+      const runtime = vendors.runtime(name)
+      if (runtime !== undefined) runtimes.set(name, { ...runtime, client: observedClient(runtime.client, name, runtime.config.mode !== 'sync', observer) })
+    }
+    const deps = { store: backend.store, vendor: (name: string) => runtimes.get(name), log, maxDeliveries: config.dispatch.maxDeliveries }
     dispatcher = startDispatcher({
       queue: backend.queue,
       vendors: limits,
       leaseMs: config.dispatch.leaseMs,
       maxInFlight: config.dispatch.maxInFlight,
       log,
+      observer,
       // Embedded mode is the whole fleet in one process: a delivery that threw is ended here, not left to its lease.
       run: config.mode === 'embedded'
         ? (delivery, signal) => runDelivery(deps, delivery, signal).catch((err: unknown) => failCrashed(backend.store, log, delivery, err))
         : (delivery, signal) => runDelivery(deps, delivery, signal)
     })
-    sweeper = startSweeper(backend.store, backend.queue, limits.map((v) => v.name), config.sweepIntervalMs, log)
+    sweeper = startSweeper(backend.store, backend.queue, names, config.sweepIntervalMs, log, observer)
+    trim = startIndexTrim(backend.queue, names, { ttlMs: config.jobTtlMs, keep: config.jobIndexMax, intervalMs: TRIM_INTERVAL_MS }, log)
     // Where the jobs live apart from their queue (full mode), what a lost Redis or a crash left uncovered is queued again.
     if (backend.waiting !== undefined) {
       reconciler = startReconciler({
         store: backend.store,
         waiting: backend.waiting,
         queue: backend.queue,
-        vendors: limits.map((v) => v.name),
+        vendors: names,
         ...config.reconcile,
         batch: RECONCILE_BATCH,
         lease: (ms) => backend.lease('reconciler', ms),
@@ -70,6 +87,7 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
   })
   // preClose runs before any plugin's onClose, so the worker stops while the store and pools still work.
   app.addHook('preClose', async () => {
+    trim?.stop()
     await Promise.all([dispatcher?.stop(app.config.dispatch.shutdownGraceMs), sweeper?.stop(), reconciler?.stop()])
     dispatcher = undefined
   })
@@ -78,5 +96,5 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
 export default fp(workerPlugin, {
   name: 'worker',
   fastify: '5.x',
-  dependencies: ['config', 'backend', 'vendors']
+  dependencies: ['config', 'backend', 'vendors', 'metrics']
 })

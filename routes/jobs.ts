@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { describeIssues } from '../plugins/error-handler.js'
+import { jobPathLogger } from '../plugins/job-logs.js'
 import { errorRef, errors, JobParams, JobReply, SubmitJobBody, SubmitJobHeaders, SubmitJobReply } from './schemas.js'
 
 const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -31,6 +32,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/jobs/:id', {
+    childLoggerFactory: jobPathLogger,
     schema: {
       tags: ['jobs'],
       summary: "A job's status and, once done, its result or error",
@@ -40,6 +42,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.jobs.view(request.params.id))
 
   app.post('/jobs/:id/retry', {
+    childLoggerFactory: jobPathLogger,
     schema: {
       tags: ['jobs'],
       summary: 'Send a failed job back to pending with a new attempt budget',

@@ -106,3 +106,95 @@ export const errors = {
   415: errorRef('content type is not application/json'),
   503: errorRef('a dependency is down or full, or the service sheds load; Retry-After says when to try again')
 }
+
+/** Operating it (v2): listing, vendors, admin controls. */
+
+export const JobSummary = Type.Omit(JobReply, ['result'], { $id: 'JobSummary', description: 'a job as listed: its result only through GET /jobs/{id}' })
+
+export const JobPage = Type.Object({
+  jobs: Type.Array(Type.Ref(JobSummary), { description: 'newest first' }),
+  next_cursor: Type.Optional(Type.String({ description: 'pass as cursor for the next page; absent on the last page' }))
+}, { $id: 'JobPage' })
+
+const jobFilter = {
+  vendor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a configured vendor' })),
+  created_after: Type.Optional(Type.String({ format: 'date-time', description: 'only jobs created strictly after this time' }))
+}
+
+export const ListJobsQuery = Type.Object({
+  status: Type.Optional(StringEnum(JOB_STATUSES)),
+  ...jobFilter,
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'next_cursor of the previous page' }))
+}, { additionalProperties: false })
+
+export const RetryFailedQuery = Type.Object({
+  ...jobFilter,
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'the most jobs replayed by this call, newest first' })
+}, { additionalProperties: false })
+
+export const RetryFailedReply = Type.Object({
+  retried: Type.Integer({ minimum: 0 }),
+  request_ids: Type.Array(RequestId),
+  more: Type.Boolean({ description: 'more failed jobs match: call again for the next batch' })
+}, { $id: 'RetryFailedReply' })
+
+const Millis = (description: string) => Type.Integer({ minimum: 0, description })
+
+export const VendorReply = Type.Object({
+  name: Type.String(),
+  config: Type.Object({
+    mode: StringEnum(['sync', 'async', 'poll'] as const),
+    url: Type.String({ description: 'origin and path only: user info and query are left out' }),
+    rateLimit: Type.Object({ perSecond: Type.Number(), burst: Type.Integer() }),
+    quotas: Type.Array(Type.Object({ limit: Type.Integer(), window: Millis('the sliding window, ms') })),
+    concurrency: Type.Integer({ description: 'calls in flight from all workers together' }),
+    maxRetryAfterMs: Millis('the longest pause a Retry-After may impose'),
+    timeoutMs: Millis('one call, headers and body'),
+    maxResponseBytes: Type.Integer(),
+    retry: Type.Object({ attempts: Type.Integer(), baseDelayMs: Type.Integer(), maxDelayMs: Type.Integer() }),
+    breaker: Type.Object({ minCalls: Type.Integer(), failureRatio: Type.Number(), windowMs: Type.Integer(), halfOpenAfterMs: Type.Integer(), probes: Type.Integer() }),
+    maxWaitMs: Millis('the longest a job waits on an open breaker'),
+    callbackTimeoutMs: Millis('how long an accepted async job waits for its webhook')
+  }, { description: "the vendor's entry as VENDORS_FILE spells it, without secrets" }),
+  state: Type.Object({
+    tokens: Type.Integer({ minimum: 0, description: 'calls the token bucket would grant now' }),
+    slots_in_use: Type.Integer({ minimum: 0, description: 'calls in flight from all workers' }),
+    breaker: StringEnum(['closed', 'half-open', 'open'] as const),
+    breaker_open_until: Type.Optional(Type.String({ format: 'date-time', description: 'open: probes go through from then on' })),
+    paused_until: Type.Optional(Type.String({ format: 'date-time', description: "the vendor's own Retry-After pause" })),
+    admin_pause: Type.Optional(Type.Object({
+      since: Type.String({ format: 'date-time' }),
+      reason: Type.Optional(Type.String())
+    }, { description: "an operator's pause: no worker calls the vendor until resumed" }))
+  }),
+  queue: Type.Object({
+    ready: Type.Integer({ minimum: 0, description: 'waiting to be called' }),
+    delayed: Type.Integer({ minimum: 0, description: 'retries and polls waiting for their time' }),
+    delivered: Type.Integer({ minimum: 0, description: 'with a worker now' }),
+    oldest_ready_at: Type.Optional(Type.String({ format: 'date-time', description: 'when the longest-waiting ready entry was queued' }))
+  }),
+  counts: Type.Object({ pending: Type.Integer(), processing: Type.Integer(), complete: Type.Integer(), failed: Type.Integer() }, {
+    description: 'jobs by status, kept for JOB_TTL_DAYS'
+  })
+}, { $id: 'VendorReply' })
+
+export const VendorsReply = Type.Object({ vendors: Type.Array(Type.Ref(VendorReply)) }, { $id: 'VendorsReply' })
+
+export const VendorParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64, description: 'a configured vendor' }) })
+
+export const PauseQuery = Type.Object({
+  reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'shown with the pause, e.g. an incident' }))
+}, { additionalProperties: false })
+
+export const operationsSchemas = [JobSummary, JobPage, RetryFailedReply, VendorReply, VendorsReply]
+
+export const adminErrors = {
+  401: errorRef('missing or wrong admin bearer token (WWW-Authenticate: Bearer)'),
+  404: errorRef('no such vendor; or ADMIN_TOKEN is not set, and admin routes answer as unknown routes'),
+  // Nothing reads these routes' bodies, but a body sent is parsed like any other.
+  413: errorRef('body over the size limit'),
+  415: errorRef('content type is not application/json')
+}
+
+export const metricsErrors = { 404: errorRef('METRICS=off: this process keeps no metrics') }

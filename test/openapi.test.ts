@@ -23,12 +23,19 @@ test('openapi.yaml is a valid OpenAPI 3.1 document', async (t) => {
 
 test('the spec documents every route with its error replies', async (t) => {
   const spec = parse(committed)
-  t.same(Object.keys(spec.paths).sort(), ['/health', '/jobs', '/jobs/{id}', '/jobs/{id}/retry', '/vendor-webhook/{vendor}'])
+  t.same(Object.keys(spec.paths).sort(), ['/dashboard', '/health', '/jobs', '/jobs/retry', '/jobs/{id}', '/jobs/{id}/retry', '/metrics', '/vendor-webhook/{vendor}',
+    '/vendors', '/vendors/{name}', '/vendors/{name}/pause', '/vendors/{name}/resume'])
   t.same(Object.keys(spec.paths['/jobs/{id}'].get.responses).sort(), ['200', '400', '404', '414', '503'])
   t.same(Object.keys(spec.paths['/jobs/{id}/retry'].post.responses).sort(), ['202', '400', '404', '409', '413', '414', '415', '503'])
   t.same(Object.keys(spec.paths['/jobs'].post.responses).sort(), ['200', '202', '400', '409', '413', '415', '422', '503'])
   t.match(spec.paths['/jobs'].post.parameters, [{ in: 'header', name: 'idempotency-key', required: false, schema: { maxLength: 255 } }])
   t.same(Object.keys(spec.paths['/vendor-webhook/{vendor}'].post.responses).sort(), ['200', '400', '401', '404', '409', '413', '414', '415', '503'])
+  t.same(Object.keys(spec.paths['/jobs'].get.responses).sort(), ['200', '400', '503'])
+  for (const admin of [spec.paths['/vendors/{name}/pause'].post, spec.paths['/vendors/{name}/resume'].post, spec.paths['/jobs/retry'].post]) {
+    t.same(admin.security, [{ adminToken: [] }], 'admin routes name the bearer token')
+    t.ok(admin.responses['401'] && admin.responses['404'])
+  }
+  t.same(spec.components.securitySchemes.adminToken, { type: 'http', scheme: 'bearer', description: spec.components.securitySchemes.adminToken.description })
   t.ok(spec.components.schemas.ErrorReply, 'errors share one named schema')
 })
 

@@ -1,4 +1,4 @@
-import type { Log } from '../log.js'
+import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
 import type { VendorClient } from '../../vendors/client.js'
 import type { VendorConfig } from '../../vendors/config.js'
@@ -41,7 +41,7 @@ export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: Abort
         ? `vendor "${d.vendor}" is no longer configured`
         : `delivered ${d.deliveries} times without finishing; moved to the dead-letter stream`
     const failed = await failUnheld(store, d.jobId, reason, d.kind === 'expire' ? undefined : d.entry)
-    if (d.kind !== 'expire' && vendor !== undefined) deps.log.warn({ requestId: d.jobId, vendor: d.vendor, deliveries: d.deliveries }, 'job dead-lettered')
+    if (d.kind !== 'expire' && vendor !== undefined) jobLog(deps.log, d.jobId, d.vendor).warn({ deliveries: d.deliveries }, 'job dead-lettered')
     return { delivery: d, ...(failed ? { status: 'failed' as const } : {}), ...(d.kind !== 'expire' && vendor !== undefined ? { deadLetter: reason } : {}) }
   }
 
@@ -54,7 +54,7 @@ export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: Abort
       // The job moved on while its settlement was lost (a worker died, Redis went away): the queue catches
       // up with it, listing it where it is and still watching an accepted job's deadline.
       const job = await store.get(d.jobId)
-      if (job !== null) return { delivery: d, status: job.status, ...(job.waiting !== undefined && job.deadline !== undefined ? { deadline: job.deadline } : {}) }
+      if (job !== null) return { delivery: d, status: job.status, caughtUp: true, ...(job.waiting !== undefined && job.deadline !== undefined ? { deadline: job.deadline } : {}) }
     }
     return { delivery: d }
   }

@@ -1,5 +1,5 @@
 import type { Job, JobChange } from '../job.js'
-import type { Log } from '../log.js'
+import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
 import type { CallOutcome } from '../../vendors/adapters/answer.js'
 import type { PollOutcome } from '../../vendors/adapters/poll.js'
@@ -56,7 +56,7 @@ export async function callVendor (run: ClaimedRun): Promise<Settlement> {
   }
   if (outcome.kind === 'result') {
     const settled = await settle(run, { status: 'complete', result: outcome.result, nextAttemptAt: null }, { outcome: 'ok', status: 'complete' })
-    if (settled.status === 'complete') log.info({ requestId: job.id, vendor: config.name, attempts: job.attempts }, 'job complete')
+    if (settled.status === 'complete') jobLog(log, job.id, config.name).info({ attempts: job.attempts }, 'job complete')
     return settled
   }
   // The deadline is watched before the job shows it, so no waiting job is ever without one.
@@ -116,7 +116,7 @@ function failedCall (run: ClaimedRun, err: unknown): Promise<Settlement> {
   }
   if (!(err instanceof VendorError)) {
     const error = `internal error while calling ${config.name}: ${(err as Error).message}`
-    log.error({ err, requestId: job.id, vendor: config.name }, 'job failed by an internal error')
+    jobLog(log, job.id, config.name).error({ err }, 'job failed by an internal error')
     return settle(run, { status: 'failed', error, waiting: null, deadline: null }, { status: 'failed' })
   }
   const common = verdict(run.vendor, err)
@@ -126,6 +126,6 @@ function failedCall (run: ClaimedRun, err: unknown): Promise<Settlement> {
   }
   const retryAfter = common.pauseUntil === undefined ? err.retryAfterMs : common.pauseUntil - now
   const at = now + retryDelay(job.attempts, config.retry, retryAfter)
-  log.debug({ requestId: job.id, vendor: config.name, attempts: job.attempts, at, err: err.message }, 'vendor call failed; retrying')
+  jobLog(log, job.id, config.name).debug({ attempts: job.attempts, at, err: err.message }, 'vendor call failed; retrying')
   return settle(run, { lastError: err.message, nextAttemptAt: at }, { ...common, next: { at, kind: 'call' }, status: 'processing' })
 }

@@ -1,5 +1,7 @@
-import type { Log } from '../log.js'
-import type { Delivery, DispatchQueue, Settlement, VendorLimits } from './queue.js'
+import { jobLog, type Log } from '../log.js'
+import { tracedDelivery } from '../tracing.js'
+import { type DispatchObserver, NO_OBSERVER, observeEnd } from './observer.js'
+import { type Delivery, type DispatchQueue, entryTime, type Settlement, type VendorLimits } from './queue.js'
 import { createSettler } from './settler.js'
 
 export interface DispatcherOptions {
@@ -11,6 +13,7 @@ export interface DispatcherOptions {
   /** Calls in flight from this process, all vendors together. */
   maxInFlight: number
   log: Log
+  observer?: DispatchObserver
 }
 
 export interface Dispatcher {
@@ -42,6 +45,7 @@ interface Lane {
  */
 export function startDispatcher (opts: DispatcherOptions): Dispatcher {
   const { queue, log, leaseMs } = opts
+  const observer = opts.observer ?? NO_OBSERVER
   const lanes = opts.vendors.map((limits): Lane => ({ limits, active: new Map(), readyAt: 0, lastReclaim: 0, wakes: 0 }))
   const byName = new Map(lanes.map((lane) => [lane.limits.name, lane]))
   const settler = createSettler(queue, log)
@@ -65,16 +69,21 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     }
   })
 
-  const start = (lane: Lane, delivery: Delivery): void => {
+  const start = (lane: Lane, delivery: Delivery, takenAt: number): void => {
     const abort = new AbortController()
     lane.active.set(delivery.holder, { delivery, abort })
     inFlight++
+    // A first delivery's wait is the queue's; a takeover's is the dead holder's lease.
+    if (delivery.deliveries === 1) observer.waited(delivery.vendor, Math.max(0, takenAt - entryTime(delivery.entry)) / 1000)
     // The call holds its place here until its settlement is sent, which is when its fleet-wide slot frees.
-    const task = opts.run(delivery, abort.signal)
-      .then((settlement) => settler.add(lane.limits, settlement))
+    const task = tracedDelivery(delivery, takenAt, () => opts.run(delivery, abort.signal))
+      .then((settlement) => {
+        if (settlement.caughtUp !== true) observeEnd(observer, delivery.vendor, settlement.status, delivery.createdAt)
+        return settler.add(lane.limits, settlement)
+      })
       .catch((err: unknown) => {
         // Not settled: the entry's lease runs out and a worker takes it over.
-        log.error({ err, requestId: delivery.jobId, vendor: delivery.vendor }, 'delivery failed; it will be taken over once its lease expires')
+        jobLog(log, delivery.jobId, delivery.vendor).error({ err }, 'delivery failed; it will be taken over once its lease expires')
       })
       .finally(() => {
         lane.active.delete(delivery.holder)
@@ -96,7 +105,8 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     if (reclaim) lane.lastReclaim = now
     const wakes = lane.wakes
     const take = await queue.take(lane.limits, room, { reclaim })
-    for (const delivery of take.deliveries) start(lane, delivery)
+    const takenAt = Date.now()
+    for (const delivery of take.deliveries) start(lane, delivery, takenAt)
     if (take.blocked === undefined || lane.wakes !== wakes) lane.readyAt = 0
     else if (take.blocked === 'empty' || take.blocked === 'concurrency') lane.readyAt = Math.min(take.wakeAt ?? Number.POSITIVE_INFINITY, now + IDLE_POLL_MS)
     else lane.readyAt = take.wakeAt ?? now + IDLE_POLL_MS
@@ -141,7 +151,7 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
       if (deliveries.length === 0) continue
       queue.renew(lane.limits.name, deliveries)
         .then((lost) => {
-          for (const d of lost) log.warn({ requestId: d.jobId, vendor: d.vendor }, 'a delivery\'s lease was taken over while its call was on the wire')
+          for (const d of lost) jobLog(log, d.jobId, d.vendor).warn({}, 'a delivery\'s lease was taken over while its call was on the wire')
         })
         .catch((err: unknown) => log.warn({ err, vendor: lane.limits.name }, 'cannot renew leases'))
     }

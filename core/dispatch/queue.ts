@@ -38,10 +38,15 @@ export interface Delivery {
   holder: string
   /** The breaker is half-open and this call is one of its probes. */
   probe: boolean
+  /** W3C traceparent carried by the entry, when the job is traced. */
+  trace?: string
 }
 
 /** Why a take granted nothing, for the dispatcher's sleep and the operators' view. */
 export type Blocked = 'empty' | 'paused' | 'breaker' | 'rate' | 'quota' | 'concurrency'
+
+/** When an entry was queued: its id's first part, in Redis Streams and in memory alike. */
+export const entryTime = (entry: string): number => Number(entry.split('-')[0])
 
 export interface Take {
   deliveries: Delivery[]
@@ -65,6 +70,8 @@ export interface Settlement {
   deadLetter?: string
   /** The job's status afterwards, for the vendor's listing index. */
   status?: JobStatus
+  /** The job had already moved on without this delivery: `status` only catches the index up, nothing ended now. */
+  caughtUp?: boolean
   /** The vendor's own id for the job, for its callbacks to find the job by, until then. */
   ref?: { vendorRef: string, until: number }
 }
@@ -74,6 +81,33 @@ export interface QueuedJob {
   createdAt: number
   /** Due then rather than now; queueing the same job for now later takes this back. */
   at?: number
+  /** W3C traceparent, carried by the entry to the worker that takes it. */
+  trace?: string
+}
+
+/** A vendor's queue and limits as they stand, for operators: a few reads in its slot, never on a request's path. */
+export interface VendorSnapshot {
+  /** Entries ready to be taken, not yet handed out. */
+  ready: number
+  /** Retries, polls and replay intents waiting for their time. */
+  delayed: number
+  /** Entries handed out and not yet settled. */
+  delivered: number
+  /** When the oldest ready entry was queued, ms since the epoch; absent when none waits. */
+  oldestReadyAt?: number
+  /** Concurrency slots held by calls on the wire, fleet-wide. */
+  slotsInUse: number
+  /** Calls the token bucket would grant now. */
+  tokens: number
+  /** The vendor's own Retry-After pause: no call before then; absent when over. */
+  pausedUntil?: number
+  /** An operator's pause: no call until resumed. */
+  hold?: { since: number, reason?: string }
+  breaker: 'closed' | 'open' | 'half-open'
+  /** While open: when probes may go through. */
+  openUntil?: number
+  /** Jobs listed under each status. */
+  counts: Record<JobStatus, number>
 }
 
 /** What still covers a job in its vendor's queue: for the reconciler, which looks for jobs nothing covers. */
@@ -107,6 +141,14 @@ export interface DispatchQueue {
   /** Callback deadlines that passed, each leased to this caller for `leaseMs` so that one sweeper handles it. */
   dueDeadlines (vendor: string, now: number, max: number, leaseMs: number): Promise<string[]>
   clearDeadlines (vendor: string, ids: string[]): Promise<void>
+  /** The vendor's queue, limits and counts now. */
+  snapshot (vendor: VendorLimits): Promise<VendorSnapshot>
+  /** An operator's pause: no worker takes the vendor's work until `resume`; a Retry-After pause neither lifts nor shortens it. */
+  hold (vendor: string, reason?: string): Promise<void>
+  /** Lifts an operator's pause and wakes sleeping dispatchers (a Retry-After pause runs its course); false when none was set. */
+  resume (vendor: string): Promise<boolean>
+  /** Drops listing entries of jobs created before `before` and keeps the newest `keep` of each ended status; answers how many went. */
+  trimIndexes (vendor: string, before: number, keep: number): Promise<number>
   /** The job a vendor's own id names, as settled with `ref`. */
   jobOfRef (vendor: string, vendorRef: string): Promise<string | undefined>
   /** Calls `listener` when a vendor that had nothing to grant may have something now. */

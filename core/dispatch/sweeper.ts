@@ -1,5 +1,7 @@
-import type { Log } from '../log.js'
+import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
+import { tracedStep } from '../tracing.js'
+import { type DispatchObserver, NO_OBSERVER, observeEnd } from './observer.js'
 import type { DispatchQueue } from './queue.js'
 
 export interface Sweeper {
@@ -9,8 +11,8 @@ export interface Sweeper {
 const BATCH = 100
 
 /** Fails accepted jobs whose callback did not come by their deadline. Each overdue id is leased to one sweeper. */
-export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors: string[], leaseMs: number, now = Date.now()): Promise<number> {
-  let failed = 0
+export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors: string[], leaseMs: number, now = Date.now(), observer: DispatchObserver = NO_OBSERVER): Promise<Array<{ id: string, vendor: string }>> {
+  const failed: Array<{ id: string, vendor: string }> = []
   for (const vendor of vendors) {
     for (;;) {
       const due = await queue.dueDeadlines(vendor, now, BATCH, leaseMs)
@@ -25,9 +27,10 @@ export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors:
             ? `poll timed out: ${job.vendor} did not finish the job in time${waited}`
             : `callback timed out: ${job.vendor} did not call back in time${waited}`
           const change = { status: 'failed' as const, error, deadline: null, waiting: null, nextAttemptAt: null, holder: null }
-          if (await store.transition(id, 'processing', change) !== null) {
-            failed++
+          if (await tracedStep(job, 'deadline', () => store.transition(id, 'processing', change)) !== null) {
+            failed.push({ id, vendor })
             ended.push({ id, status: 'failed', createdAt: job.createdAt })
+            observeEnd(observer, vendor, 'failed', job.createdAt)
           }
         }
         if (job?.status !== 'processing' || job.waiting === undefined || (job.deadline ?? 0) <= now) done.push(id)
@@ -40,13 +43,13 @@ export async function sweepOnce (store: JobStore, queue: DispatchQueue, vendors:
   return failed
 }
 
-export function startSweeper (store: JobStore, queue: DispatchQueue, vendors: string[], intervalMs: number, log: Log): Sweeper {
+export function startSweeper (store: JobStore, queue: DispatchQueue, vendors: string[], intervalMs: number, log: Log, observer: DispatchObserver = NO_OBSERVER): Sweeper {
   let running: Promise<void> = Promise.resolve()
   const timer = setInterval(() => {
     running = running
       // A sweep takes milliseconds; ten intervals is long enough that only a dead sweeper's lease runs out.
-      .then(() => sweepOnce(store, queue, vendors, Math.max(1000, 10 * intervalMs)))
-      .then((n) => { if (n > 0) log.info({ failed: n }, 'async jobs failed at their callback deadline') })
+      .then(() => sweepOnce(store, queue, vendors, Math.max(1000, 10 * intervalMs), Date.now(), observer))
+      .then((failed) => { for (const { id, vendor } of failed) jobLog(log, id, vendor).info({}, 'job failed at its deadline: no callback or no poll result in time') })
       .catch((err: unknown) => log.error({ err }, 'deadline sweep failed'))
   }, intervalMs)
   return {

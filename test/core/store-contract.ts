@@ -19,6 +19,15 @@ export function storeContract (name: string, makeStore: () => Promise<JobStore>)
     t.equal(await store.get(randomUUID()), null, 'an unknown id reads as null')
   })
 
+  test(`${name}: a job's trace context is kept from its creation through its changes`, async (t) => {
+    const store = await makeStore()
+    const job = newJob({ trace: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })
+    await store.create(job)
+    t.same(await store.get(job.id), job)
+    await store.transition(job.id, 'pending', { status: 'processing', attempts: 1 })
+    t.equal((await store.get(job.id))?.trace, job.trace)
+  })
+
   test(`${name}: a job id cannot be created twice`, async (t) => {
     const store = await makeStore()
     const job = newJob()

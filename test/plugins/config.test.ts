@@ -116,6 +116,24 @@ test('load shedding thresholds come from the environment, with defaults below th
   t.throws(() => loadConfig({ MAX_HEAP_USED_BYTES: 'lots' }), { message: /MAX_HEAP_USED_BYTES/ })
 })
 
+test('tracing is off unless an OTLP endpoint is set, and the standard switches turn it off again', async (t) => {
+  const env = { ASYNC_VENDOR_SECRET: 'config-test-secret' }
+  t.equal(loadConfig(env).tracing, false)
+  t.equal(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing, true)
+  t.equal(loadConfig({ ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }).tracing, true)
+  t.equal(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing, false)
+  t.equal(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing, false)
+})
+
+test('ADMIN_TOKEN is optional, and too short a token stops the start', async (t) => {
+  const env = { ASYNC_VENDOR_SECRET: 'config-test-secret' }
+  t.equal(loadConfig(env).adminToken, undefined)
+  t.equal(loadConfig({ ...env, ADMIN_TOKEN: 'sixteen-chars-ok' }).adminToken, 'sixteen-chars-ok')
+  t.throws(() => loadConfig({ ...env, ADMIN_TOKEN: 'short' }), /ADMIN_TOKEN/)
+  t.equal(loadConfig({ ...env, METRICS: 'off' }).metrics, false)
+  t.throws(() => loadConfig({ ...env, METRICS: 'maybe' }), /METRICS/)
+})
+
 test('embedded mode keeps at most EMBEDDED_MAX_JOBS jobs, 100,000 unless set', async (t) => {
   t.equal(loadConfig({}).embeddedMaxJobs, 100_000)
   t.equal(loadConfig({ EMBEDDED_MAX_JOBS: '500' }).embeddedMaxJobs, 500)

@@ -41,7 +41,7 @@ export async function readAnswer (vendor: CompiledVendor, type: string | undefin
     if (error !== undefined) throw new VendorJobFailedError(vendor.redact(error))
   }
   if (answer.status < 200 || answer.status >= 300) {
-    throw new UnrecoverableVendorError(`${vendor.name} rejected the call with ${answer.status}: ${quote(vendor, answer.body)}`)
+    throw new UnrecoverableVendorError(`${vendor.name} rejected the call with ${answer.status}: ${quote(vendor, answer.body)}`, undefined, answer.status)
   }
   if (vendor.mode !== 'sync') {
     if (vendor.accepted === undefined) return { kind: 'accepted' }

@@ -33,7 +33,7 @@ export async function readPollAnswer (vendor: CompiledVendor, sent: OutgoingRequ
     return { state: 'done', result: toJson(vendor.name, poll.result?.field ?? 'poll.result', result) }
   }
   if (answer.status < 200 || answer.status >= 300) {
-    throw new UnrecoverableVendorError(`${vendor.name} rejected the poll with ${answer.status}: ${quote(vendor, answer.body)}`)
+    throw new UnrecoverableVendorError(`${vendor.name} rejected the poll with ${answer.status}: ${quote(vendor, answer.body)}`, undefined, answer.status)
   }
   return { state: 'running' }
 }

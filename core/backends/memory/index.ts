@@ -1,5 +1,6 @@
 import type { Backend } from '../../backend.js'
-import { replayJob } from '../../backend.js'
+import { queued, replayJob } from '../../backend.js'
+import { tracedSubmit } from '../../tracing.js'
 import { createMemoryTokenCache } from '../../../vendors/adapters/token-cache.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
 import { createMemoryIdempotencyKeys } from './idempotency.js'
@@ -13,11 +14,12 @@ export function createMemoryBackend (settings: DispatchSettings, opts: { maxJobs
   return {
     store,
     queue,
+    index: store,
     tokens: createMemoryTokenCache(),
-    async submit (job) {
-      await store.create(job)
-      await queue.enqueue(job.vendor, [{ id: job.id, createdAt: job.createdAt }])
-    },
+    submit: (job) => tracedSubmit(job, async (traced) => {
+      await store.create(traced)
+      await queue.enqueue(traced.vendor, [queued(traced)])
+    }),
     replay: (id) => replayJob(store, queue, id),
     // A key beyond the jobs kept could only name an evicted job.
     idempotency: createMemoryIdempotencyKeys(opts.maxJobs),

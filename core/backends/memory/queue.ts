@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { breakerRoom, recordOutcome, takeProbes } from '../../dispatch/breaker.js'
 import { grantTokens, quotaRoom } from '../../dispatch/limits.js'
-import type { Blocked, Delivery, DispatchQueue, DispatchSettings, Settlement, Take, VendorLimits } from '../../dispatch/queue.js'
+import { type Blocked, type Delivery, type DispatchQueue, type DispatchSettings, entryTime, type Settlement, type Take, type VendorLimits, type VendorSnapshot } from '../../dispatch/queue.js'
 import { createVendorState, type Entry, listJob, promoteDue, type VendorState } from './vendor-state.js'
 
 /** Dead letters kept per vendor: a record for operators, not a second queue. */
@@ -37,7 +37,10 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     const holder = `${entry.id}#${deliveries}`
     state.pending.set(entry.id, { entry, deliveries, leaseUntil: at + settings.leaseMs })
     if (kind !== 'expire') state.inflight.set(holder, at + settings.leaseMs)
-    return { vendor, entry: entry.id, jobId: entry.jobId, createdAt: entry.createdAt, kind, deliveries, holder, probe }
+    if (kind === 'call') listJob(state, entry.jobId, 'processing', entry.createdAt)
+    const delivery: Delivery = { vendor, entry: entry.id, jobId: entry.jobId, createdAt: entry.createdAt, kind, deliveries, holder, probe }
+    if (entry.trace !== undefined) delivery.trace = entry.trace
+    return delivery
   }
 
   /** While the breaker refuses calls, jobs past their vendor's maxWaitMs are handed out to be failed. */
@@ -58,13 +61,14 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       if (closed) throw new Error('queue is closed')
       const state = stateOf(vendor)
       for (const job of jobs) {
+        const entry = { jobId: job.id, kind: 'call' as const, createdAt: job.createdAt, ...(job.trace === undefined ? {} : { trace: job.trace }) }
         if (job.at !== undefined) {
-          state.schedule(job.id, 'call', job.at, job.createdAt)
+          state.schedule(entry, job.at)
           continue
         }
         state.unschedule(job.id, 'call')
-        state.ready.push({ id: state.nextId(), jobId: job.id, kind: 'call', createdAt: job.createdAt })
-        listJob(state, job.id, 'pending')
+        state.ready.push({ id: state.nextId(), ...entry })
+        listJob(state, job.id, 'pending', job.createdAt)
       }
       wake(vendor, state)
     },
@@ -72,6 +76,10 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       const t = now()
       const state = stateOf(limits.name)
       for (const [holder, until] of state.inflight) if (until <= t) state.inflight.delete(holder)
+      if (state.hold !== undefined) {
+        state.sleeping = true
+        return { deliveries: [], blocked: 'paused' }
+      }
       if (state.pausedUntil > t) return { deliveries: [], blocked: 'paused', wakeAt: state.pausedUntil }
       promoteDue(state, t)
       const breaker = breakerRoom(state.breaker, limits.breaker, t)
@@ -155,9 +163,9 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         state.inflight.delete(d.holder)
         if (s.outcome !== undefined) recordOutcome(state.breaker, limits.breaker, s.outcome, d.probe, t)
         if (s.pauseUntil !== undefined && s.pauseUntil > state.pausedUntil) state.pausedUntil = s.pauseUntil
-        if (s.next !== undefined) state.schedule(d.jobId, s.next.kind, s.next.at, d.createdAt)
+        if (s.next !== undefined) state.schedule({ jobId: d.jobId, kind: s.next.kind, createdAt: d.createdAt, ...(d.trace === undefined ? {} : { trace: d.trace }) }, s.next.at)
         if (s.deadline !== undefined) state.deadlines.set(d.jobId, s.deadline)
-        if (s.status !== undefined) listJob(state, d.jobId, s.status)
+        if (s.status !== undefined) listJob(state, d.jobId, s.status, d.createdAt)
         if (s.status === 'complete' || s.status === 'failed') state.deadlines.delete(d.jobId)
         if (s.ref !== undefined) state.refs.set(s.ref.vendorRef, d.jobId)
       }
@@ -166,7 +174,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     async reindex (vendor, jobs) {
       const state = stateOf(vendor)
       for (const job of jobs) {
-        listJob(state, job.id, job.status)
+        listJob(state, job.id, job.status, job.createdAt)
         if (job.status === 'complete' || job.status === 'failed') state.deadlines.delete(job.id)
       }
     },
@@ -204,6 +212,40 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     async clearDeadlines (vendor, ids) {
       const state = stateOf(vendor)
       for (const id of ids) state.deadlines.delete(id)
+    },
+    async snapshot (limits) {
+      const t = now()
+      const state = stateOf(limits.name)
+      const { rateLimit } = limits
+      const head = state.ready[0]
+      const snapshot: VendorSnapshot = {
+        ready: state.ready.length,
+        delayed: state.delayed.length,
+        delivered: state.pending.size,
+        slotsInUse: [...state.inflight.values()].filter((until) => until > t).length,
+        tokens: grantTokens(state.tat, t, rateLimit.perSecond, rateLimit.burst, settings.marginMs, rateLimit.burst).granted,
+        breaker: state.breaker.openUntil === undefined ? 'closed' : t < state.breaker.openUntil ? 'open' : 'half-open',
+        counts: { ...state.index.counts }
+      }
+      if (head !== undefined) snapshot.oldestReadyAt = entryTime(head.id)
+      if (state.pausedUntil > t) snapshot.pausedUntil = state.pausedUntil
+      if (state.hold !== undefined) snapshot.hold = { ...state.hold }
+      if (state.breaker.openUntil !== undefined) snapshot.openUntil = state.breaker.openUntil
+      return snapshot
+    },
+    async hold (vendor, reason) {
+      const state = stateOf(vendor)
+      state.hold ??= { since: now(), ...(reason === undefined ? {} : { reason }) }
+    },
+    async resume (vendor) {
+      const state = stateOf(vendor)
+      const held = state.hold !== undefined
+      delete state.hold
+      wake(vendor, state)
+      return held
+    },
+    async trimIndexes (vendor, before, keep) {
+      return stateOf(vendor).index.trim(before, keep)
     },
     async jobOfRef (vendor, vendorRef) {
       return stateOf(vendor).refs.get(vendorRef)

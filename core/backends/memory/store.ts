@@ -1,4 +1,5 @@
 import { applyChange, claimChange, isTerminal, type Job, type JobChange, type JobStatus } from '../../job.js'
+import { type JobIndex, isAfter, matches, newerFirst } from '../../listing.js'
 import { type JobStore, StoreFullError, type WaitingJobs } from '../../store.js'
 
 export interface MemoryStoreOptions {
@@ -9,8 +10,8 @@ export interface MemoryStoreOptions {
   now?: () => number
 }
 
-/** Embedded mode's store: a Map, so jobs live only as long as the process, and only so many of them. */
-export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore & WaitingJobs {
+/** Embedded mode's store: a Map, so jobs live only as long as the process, and only so many of them. It lists them too, by a scan. */
+export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore & WaitingJobs & JobIndex {
   const { maxJobs = Number.POSITIVE_INFINITY, onEvict, now = Date.now } = opts
   const jobs = new Map<string, Job>()
   /** Ids of complete and failed jobs in the order they ended: the eviction order. */
@@ -61,6 +62,15 @@ export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore & Wa
       const job = jobs.get(id)
       if (job === undefined || job.status !== from) return null
       return change(job, c)
+    },
+    async list (q) {
+      const found = [...jobs.values()].filter((job) => matches(job, q) && isAfter(job, q.after)).sort(newerFirst)
+      const page = found.slice(0, q.limit)
+      const last = page.at(-1)
+      return {
+        jobs: page.map((job) => structuredClone(job)),
+        ...(found.length > q.limit && last !== undefined ? { next: { createdAt: last.createdAt, id: last.id } } : {})
+      }
     },
     async waiting (vendor, before, limit, after) {
       const later = (job: Job): boolean => after === undefined || job.updatedAt > after.updatedAt || (job.updatedAt === after.updatedAt && job.id > after.id)

@@ -1,11 +1,49 @@
 import type { JobStatus } from '../../job.js'
 import { type BreakerState, newBreakerState } from '../../dispatch/breaker.js'
+import { JOB_STATUSES } from '../../job.js'
 
 export interface Entry {
   id: string
   jobId: string
   kind: 'call' | 'poll'
   createdAt: number
+  trace?: string
+}
+
+/** A vendor's jobs by status, with a count per status kept as it changes. */
+export class StatusIndex {
+  readonly jobs = new Map<string, { status: JobStatus, createdAt: number }>()
+  readonly counts: Record<JobStatus, number> = { pending: 0, processing: 0, complete: 0, failed: 0 }
+  set (id: string, status: JobStatus, createdAt: number): void {
+    const was = this.jobs.get(id)
+    if (was !== undefined) this.counts[was.status]--
+    this.jobs.set(id, { status, createdAt })
+    this.counts[status]++
+  }
+
+  delete (id: string): void {
+    const was = this.jobs.get(id)
+    if (was === undefined) return
+    this.counts[was.status]--
+    this.jobs.delete(id)
+  }
+
+  /** Drops jobs created before `before`, then all but the newest `keep` of each ended status. */
+  trim (before: number, keep: number): number {
+    let removed = 0
+    for (const [id, { createdAt }] of this.jobs) {
+      if (createdAt >= before) continue
+      this.delete(id)
+      removed++
+    }
+    for (const status of JOB_STATUSES.filter((s) => s === 'complete' || s === 'failed')) {
+      if (this.counts[status] <= keep) continue
+      const ended = [...this.jobs].filter(([, j]) => j.status === status).sort(([, a], [, b]) => b.createdAt - a.createdAt)
+      for (const [id] of ended.slice(keep)) this.delete(id)
+      removed += ended.length - keep
+    }
+    return removed
+  }
 }
 
 /** One vendor's queue and limits in memory: what Redis keeps under the vendor's hash tag. */
@@ -22,15 +60,17 @@ export interface VendorState {
   quotaTimes: number[][]
   breaker: BreakerState
   pausedUntil: number
+  /** An operator's pause, until resumed. */
+  hold?: { since: number, reason?: string }
   /** A take found nothing to grant for a reason that an enqueue or a settle can end. */
   sleeping: boolean
   deadlines: Map<string, number>
-  index: Map<string, JobStatus>
+  index: StatusIndex
   deadLetters: Array<{ jobId: string, reason: string, deliveries: number }>
   /** The vendor's own ids for jobs, for its callbacks. */
   refs: Map<string, string>
   nextId (): string
-  schedule (jobId: string, kind: Entry['kind'], at: number, createdAt: number): void
+  schedule (entry: Omit<Entry, 'id'>, at: number): void
   unschedule (jobId: string, kind: Entry['kind']): void
 }
 
@@ -46,13 +86,13 @@ export function createVendorState (): VendorState {
     pausedUntil: 0,
     sleeping: false,
     deadlines: new Map(),
-    index: new Map(),
+    index: new StatusIndex(),
     deadLetters: [],
     refs: new Map(),
     nextId: () => `${Date.now()}-${seq++}`,
-    schedule (jobId, kind, at, createdAt) {
-      state.unschedule(jobId, kind)
-      state.delayed.push({ at, key: `${kind}|${jobId}`, entry: { jobId, kind, createdAt } })
+    schedule (entry, at) {
+      state.unschedule(entry.jobId, entry.kind)
+      state.delayed.push({ at, key: `${entry.kind}|${entry.jobId}`, entry })
       state.delayed.sort((a, b) => a.at - b.at)
     },
     unschedule (jobId, kind) {
@@ -71,8 +111,8 @@ export function promoteDue (state: VendorState, now: number): void {
 }
 
 /** Lists a job under a status as index-job.lua does: forward only, but for a replay back to pending. */
-export function listJob (state: VendorState, id: string, status: JobStatus): void {
-  const listed = state.index.get(id)
+export function listJob (state: VendorState, id: string, status: JobStatus, createdAt: number): void {
+  const listed = state.index.jobs.get(id)?.status
   if (status === 'processing' && (listed === 'complete' || listed === 'failed')) return
-  state.index.set(id, status)
+  state.index.set(id, status, createdAt)
 }

@@ -1,5 +1,6 @@
 import { type Collection, type Db, type Filter, type IndexDescription, MongoServerError, type UpdateFilter } from 'mongodb'
 import { canTransition, claimChange, IllegalTransitionError, type Job, type JobChange, type JobStatus } from '../../job.js'
+import type { JobIndex, JobQuery } from '../../listing.js'
 import type { JobStore, WaitingJobs } from '../../store.js'
 import { DEFAULT_JOB_TTL_MS } from '../redis/store.js'
 
@@ -29,10 +30,13 @@ export interface JobDocument {
   holder?: string
   waiting?: 'callback' | 'poll'
   vendorRef?: string
+  trace?: string
 }
 
 const DATES = ['nextAttemptAt', 'deadline'] as const
 const PLAIN = ['result', 'error', 'lastError', 'holder', 'waiting', 'vendorRef'] as const
+/** Set at creation only, never by a change. */
+const KEPT = [...PLAIN, 'trace'] as const
 
 export function toDocument (job: Job): JobDocument {
   const doc: JobDocument = {
@@ -44,7 +48,7 @@ export function toDocument (job: Job): JobDocument {
     createdAt: new Date(job.createdAt),
     updatedAt: new Date(job.updatedAt)
   }
-  for (const field of PLAIN) if (job[field] !== undefined) (doc as unknown as Record<string, unknown>)[field] = job[field]
+  for (const field of KEPT) if (job[field] !== undefined) (doc as unknown as Record<string, unknown>)[field] = job[field]
   for (const field of DATES) if (job[field] !== undefined) doc[field] = new Date(job[field] as number)
   return doc
 }
@@ -59,7 +63,7 @@ export function fromDocument (doc: JobDocument): Job {
     createdAt: doc.createdAt.getTime(),
     updatedAt: doc.updatedAt.getTime()
   }
-  for (const field of PLAIN) if (doc[field] !== undefined) (job as unknown as Record<string, unknown>)[field] = doc[field]
+  for (const field of KEPT) if (doc[field] !== undefined) (job as unknown as Record<string, unknown>)[field] = doc[field]
   for (const field of DATES) if (doc[field] !== undefined) job[field] = (doc[field] as Date).getTime()
   return job
 }
@@ -90,6 +94,19 @@ function claimFilter (job: Job): Filter<JobDocument> {
   }
 }
 
+/** A listing query as a filter: `{status: 1, createdAt: -1}` serves it with a status, newest first. */
+function listFilter (q: JobQuery): Filter<JobDocument> {
+  const filter: Filter<JobDocument> = {}
+  if (q.status !== undefined) filter.status = q.status
+  if (q.vendor !== undefined) filter.vendor = q.vendor
+  if (q.createdAfter !== undefined) filter.createdAt = { $gt: new Date(q.createdAfter) }
+  if (q.after !== undefined) {
+    const at = new Date(q.after.createdAt)
+    filter.$and = [{ $or: [{ createdAt: { $lt: at } }, { createdAt: at, requestId: { $lt: q.after.id } }] }]
+  }
+  return filter
+}
+
 const INDEXES: IndexDescription[] = [
   { key: { requestId: 1 }, unique: true },
   { key: { status: 1, createdAt: -1 } },
@@ -111,7 +128,7 @@ async function ensureIndexes (db: Db, jobs: Collection<JobDocument>, expireAfter
 }
 
 /** Full mode's store: the seed's `jobs` collection, one document per job, expired by MongoDB's TTL monitor. */
-export async function createMongoStore (db: Db, opts: MongoStoreOptions = {}): Promise<JobStore & WaitingJobs> {
+export async function createMongoStore (db: Db, opts: MongoStoreOptions = {}): Promise<JobStore & WaitingJobs & JobIndex> {
   const jobs = db.collection<JobDocument>(opts.collection ?? 'jobs')
   await ensureIndexes(db, jobs, Math.round((opts.ttlMs ?? DEFAULT_JOB_TTL_MS) / 1000))
   const projection = { _id: 0 }
@@ -151,6 +168,12 @@ export async function createMongoStore (db: Db, opts: MongoStoreOptions = {}): P
       const doc = await jobs.findOneAndUpdate({ requestId: id, status: from }, changeUpdate(change, new Date()),
         { returnDocument: 'after', projection })
       return doc === null ? null : fromDocument(doc)
+    },
+    async list (q) {
+      const docs = await jobs.find(listFilter(q), { projection }).sort({ createdAt: -1, requestId: -1 }).limit(q.limit + 1).toArray()
+      const page = docs.slice(0, q.limit).map(fromDocument)
+      const last = page.at(-1)
+      return { jobs: page, ...(docs.length > q.limit && last !== undefined ? { next: { createdAt: last.createdAt, id: last.id } } : {}) }
     },
     async waiting (vendor, before, limit, after) {
       const filter: Filter<JobDocument> = { vendor, status: { $in: ['pending', 'processing'] }, updatedAt: { $lt: new Date(before) } }

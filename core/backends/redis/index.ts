@@ -1,9 +1,12 @@
-import { type Backend, replayJob } from '../../backend.js'
+import { type Backend, queued, replayJob } from '../../backend.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
+import type { JobIndex } from '../../listing.js'
 import type { JobStore, WaitingJobs } from '../../store.js'
+import { tracedSubmit } from '../../tracing.js'
 import type { RedisClient } from './client.js'
 import { createRedisIdempotencyKeys } from './idempotency.js'
 import { redisKeys } from './keys.js'
+import { createRedisIndex } from './listing.js'
 import { createRedisQueue } from './queue.js'
 import { createRedisStore } from './store.js'
 import { createRedisTokenCache } from './token-cache.js'
@@ -16,9 +19,11 @@ export interface RedisBackendOptions extends DispatchSettings {
   vendors: string[]
   /** A second connection for the wake-up channel. */
   subscriber: RedisClient
-  /** Full mode: the jobs live in this store (MongoDB behind a cache) instead of Redis hashes. */
+  /** Full mode: the jobs live in this store (MongoDB behind a cache) instead of Redis hashes... */
   store?: JobStore
-  /** Full mode: the same jobs' listing, straight from MongoDB, for the reconciler. */
+  /** ...and are listed by its own indexes... */
+  index?: JobIndex
+  /** ...and, for the reconciler, the waiting ones straight from MongoDB. */
   waiting?: WaitingJobs
   now?: () => number
 }
@@ -35,18 +40,19 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   return {
     store,
     queue,
+    index: opts.index ?? createRedisIndex(redis, keys, store),
     tokens: createRedisTokenCache(redis, keys),
-    async submit (job) {
-      const entry = [{ id: job.id, createdAt: job.createdAt }]
+    submit: (job) => tracedSubmit(job, async (traced) => {
+      const entry = [queued(traced)]
       // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).
       // Full mode writes MongoDB first: should the process die in between, the reconciler finds the pending
       // job without an entry once its grace is over and queues it.
-      if (own) await Promise.all([store.create(job), queue.enqueue(job.vendor, entry)])
+      if (own) await Promise.all([store.create(traced), queue.enqueue(traced.vendor, entry)])
       else {
-        await store.create(job)
-        await queue.enqueue(job.vendor, entry)
+        await store.create(traced)
+        await queue.enqueue(traced.vendor, entry)
       }
-    },
+    }),
     replay: (id) => replayJob(store, queue, id),
     idempotency: createRedisIdempotencyKeys(redis, keys),
     ...(opts.waiting === undefined ? {} : { waiting: opts.waiting }),

@@ -1,4 +1,6 @@
-import type { Delivery, DispatchQueue, DispatchSettings, Settlement, Take, VendorLimits } from '../../dispatch/queue.js'
+import { grantTokens } from '../../dispatch/limits.js'
+import { type Delivery, type DispatchQueue, type DispatchSettings, entryTime, type Settlement, type Take, type VendorLimits, type VendorSnapshot } from '../../dispatch/queue.js'
+import { JOB_STATUSES } from '../../job.js'
 import type { RedisClient } from './client.js'
 import type { RedisKeys } from './keys.js'
 import { defineScripts } from './scripts.js'
@@ -21,6 +23,8 @@ export interface RedisQueueOptions extends DispatchSettings {
 const COVERAGE_SLICE = 5_000
 
 const KINDS: Record<string, Delivery['kind']> = { c: 'call', p: 'poll', x: 'expire' }
+const statusKeys = (k: ReturnType<RedisKeys['vendor']>): [string, string, string, string] =>
+  [k.status('pending'), k.status('processing'), k.status('complete'), k.status('failed')]
 const BLOCKED = new Set(['empty', 'paused', 'breaker', 'rate', 'quota', 'concurrency'])
 
 /**
@@ -67,9 +71,10 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
       limits.concurrency, limits.maxWaitMs, breaker.halfOpenAfterMs, breaker.probes, k.base,
       ...limits.quotas.flatMap((q) => [q.limit, q.windowMs]))
     const deliveries: Delivery[] = []
-    for (let i = 2; i + 5 < reply.length; i += 6) {
+    for (let i = 2; i + 6 < reply.length; i += 7) {
       const entry = String(reply[i])
       const deliveryCount = Number(reply[i + 3])
+      const trace = String(reply[i + 6])
       deliveries.push({
         vendor: limits.name,
         entry,
@@ -78,7 +83,8 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
         kind: KINDS[String(reply[i + 2])] ?? 'call',
         deliveries: deliveryCount,
         holder: `${entry}#${deliveryCount}`,
-        probe: Number(reply[i + 4]) === 1
+        probe: Number(reply[i + 4]) === 1,
+        ...(trace === '' ? {} : { trace })
       })
     }
     const blocked = String(reply[0])
@@ -94,7 +100,7 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     const d = s.delivery
     return [d.entry, d.deliveries, d.jobId, d.createdAt, s.outcome ?? '', d.probe ? '1' : '0', s.pauseUntil ?? '',
       s.next?.at ?? '', s.next?.kind === 'poll' ? 'p' : 'c', s.deadline ?? '', s.deadLetter ?? '', s.status ?? '',
-      s.ref?.vendorRef ?? '', s.ref?.until ?? '']
+      s.ref?.vendorRef ?? '', s.ref?.until ?? '', d.trace ?? '']
   }
 
   return {
@@ -102,7 +108,7 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     async enqueue (vendor, jobs) {
       const k = keys.vendor(vendor)
       await redis.vfsEnqueue(k.queue, k.delayed, k.wake, k.base, keys.wakeChannel, vendor,
-        ...jobs.flatMap((job) => [job.id, String(job.createdAt), job.at === undefined ? '' : String(job.at)]))
+        ...jobs.flatMap((job) => [job.id, String(job.createdAt), job.at === undefined ? '' : String(job.at), job.trace ?? '']))
     },
     take: (limits, max, { reclaim }) => withGroup(limits.name, () => take(limits, max, reclaim)),
     async renew (vendor, deliveries) {
@@ -143,6 +149,44 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     dueDeadlines: (vendor, now, max, leaseMs) => redis.vfsLeaseDue(keys.vendor(vendor).deadlines, now, max, leaseMs),
     async clearDeadlines (vendor, ids) {
       if (ids.length > 0) await redis.zrem(keys.vendor(vendor).deadlines, ...ids)
+    },
+    async snapshot (limits) {
+      const k = keys.vendor(limits.name)
+      const t = now()
+      const reply = (await redis.vfsSnapshot(k.queue, k.state, k.inflight, k.delayed, ...statusKeys(k), t)).map(String)
+      const [entries, delivered, oldest, slots, delayed, tat, pausedUntil, openUntil, hold, holdReason, ...counts] = reply
+      const { rateLimit } = limits
+      const snapshot: VendorSnapshot = {
+        ready: Math.max(0, Number(entries) - Number(delivered)),
+        delayed: Number(delayed),
+        delivered: Number(delivered),
+        slotsInUse: Number(slots),
+        tokens: grantTokens(tat ? Number(tat) : undefined, t, rateLimit.perSecond, rateLimit.burst, opts.marginMs, rateLimit.burst).granted,
+        breaker: !openUntil ? 'closed' : t < Number(openUntil) ? 'open' : 'half-open',
+        counts: Object.fromEntries(JOB_STATUSES.map((s, i) => [s, Number(counts[i] ?? 0)])) as VendorSnapshot['counts']
+      }
+      if (oldest) snapshot.oldestReadyAt = entryTime(oldest)
+      if (Number(pausedUntil) > t) snapshot.pausedUntil = Number(pausedUntil)
+      if (hold) snapshot.hold = { since: Number(hold), ...(holdReason ? { reason: holdReason } : {}) }
+      if (openUntil) snapshot.openUntil = Number(openUntil)
+      return snapshot
+    },
+    async hold (vendor, reason) {
+      const k = keys.vendor(vendor)
+      // Pausing a paused vendor keeps the first pause's time and reason.
+      if (await redis.hsetnx(k.state, 'hold', now()) === 1 && reason !== undefined) await redis.hset(k.state, 'holdReason', reason)
+    },
+    async resume (vendor) {
+      const k = keys.vendor(vendor)
+      const lifted = await redis.hdel(k.state, 'hold', 'holdReason') > 0
+      // Dispatchers sleeping on the pause set the wake flag; a resume is rare, so it wakes them unconditionally.
+      await redis.del(k.wake)
+      await redis.publish(keys.wakeChannel, vendor)
+      return lifted
+    },
+    async trimIndexes (vendor, before, keep) {
+      const [pending, processing, complete, failed] = statusKeys(keys.vendor(vendor))
+      return redis.vfsTrimIndexes(pending, processing, complete, failed, before, keep)
     },
     async jobOfRef (vendor, vendorRef) {
       return await redis.get(keys.vendor(vendor).ref(vendorRef)) ?? undefined

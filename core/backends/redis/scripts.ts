@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { RedisKey, Result } from 'ioredis'
+import { projectRoot } from '../../project-root.js'
 import type { RedisClient } from './client.js'
 
 declare module 'ioredis' {
@@ -23,6 +23,13 @@ declare module 'ioredis' {
     vfsSettle (...keysThenArgs: Array<string | number>): Result<'open' | 'closed', Context>
     /** reindex.lua: how many jobs were listed. */
     vfsReindex (deadlines: RedisKey, base: string, ...jobs: Array<string | number>): Result<number, Context>
+    /** snapshot.lua: counts, the oldest waiting entry, slots, the state hash's fields and the status counts. */
+    vfsSnapshot (queue: RedisKey, state: RedisKey, inflight: RedisKey, delayed: RedisKey, pending: RedisKey, processing: RedisKey,
+      complete: RedisKey, failed: RedisKey, now: number): Result<Array<string | number>, Context>
+    /** trim-indexes.lua: how many listing entries went. */
+    vfsTrimIndexes (pending: RedisKey, processing: RedisKey, complete: RedisKey, failed: RedisKey, before: number, keep: number): Result<number, Context>
+    /** list-index.lua: [id, createdAt, ...], newest first, after a position. */
+    vfsListIndex (index: RedisKey, maxScore: string, afterId: string, createdAfter: string, limit: number): Result<string[], Context>
     /** lease-due.lua: the job ids whose deadline passed, each leased to this caller for `leaseMs`. */
     vfsLeaseDue (deadlines: RedisKey, now: number, max: number, leaseMs: number): Result<string[], Context>
     /** cache-read.lua: the cached job's JSON; else 1 when this caller took the fill lease, 0 when someone else holds it. */
@@ -38,22 +45,8 @@ declare module 'ioredis' {
   }
 }
 
-/**
- * The .lua files are read from the source tree, found as the nearest folder above this module with a
- * package.json: that is the project root both from core/backends/redis (tsx) and from dist/ (tsc copies
- * no .lua files into dist/, and dist/ has no package.json of its own).
- */
-function scriptsDir (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: cannot find the Lua scripts`)
-    dir = parent
-  }
-  return join(dir, 'core', 'backends', 'redis', 'scripts')
-}
-
-const dir = scriptsDir()
+/** The .lua files are read from the source tree: tsc copies none of them into dist/. */
+const dir = join(projectRoot(import.meta.url), 'core', 'backends', 'redis', 'scripts')
 /** A script with its `--- @include "includes/<name>"` lines replaced by those files, as BullMQ's scripts do. */
 const lua = (name: string): string => readFileSync(join(dir, `${name}.lua`), 'utf8')
   .replace(/^--- @include "([\w/-]+)"$/gm, (_line, include: string) => readFileSync(join(dir, `${include}.lua`), 'utf8'))
@@ -69,6 +62,9 @@ const SCRIPTS: Record<string, [file: string, keys: number | undefined]> = {
   vfsSettle: ['settle', 7],
   vfsReindex: ['reindex', 1],
   vfsLeaseDue: ['lease-due', 1],
+  vfsSnapshot: ['snapshot', 8],
+  vfsTrimIndexes: ['trim-indexes', 4],
+  vfsListIndex: ['list-index', 1],
   vfsCacheRead: ['cache-read', 2],
   vfsCacheWrite: ['cache-write', 2],
   vfsCoverage: ['coverage', 3],

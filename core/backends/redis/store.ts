@@ -6,9 +6,10 @@ import { defineScripts } from './scripts.js'
 
 export const DEFAULT_JOB_TTL_MS = 30 * 24 * 60 * 60 * 1000
 
-/** Numbers kept as decimal strings; result as JSON; the rest as they are. */
+/** Numbers kept as decimal strings; result as JSON; the rest as they are (a trace is set at creation only). */
 const NUMBERS = ['nextAttemptAt', 'deadline'] as const
 const STRINGS = ['error', 'lastError', 'holder', 'waiting', 'vendorRef'] as const
+const KEPT = [...STRINGS, 'trace'] as const
 
 /** A job as its Redis hash: JSON for payload and result, decimal strings for numbers, absent fields absent. */
 export function toHash (job: Job): Record<string, string> {
@@ -23,7 +24,7 @@ export function toHash (job: Job): Record<string, string> {
   }
   if (job.result !== undefined) hash.result = JSON.stringify(job.result)
   for (const field of NUMBERS) if (job[field] !== undefined) hash[field] = String(job[field])
-  for (const field of STRINGS) if (job[field] !== undefined) hash[field] = job[field] as string
+  for (const field of KEPT) if (job[field] !== undefined) hash[field] = job[field] as string
   return hash
 }
 
@@ -47,7 +48,7 @@ export function fromHash (hash: Record<string, string>): Job {
   }
   if (hash.result !== undefined) job.result = JSON.parse(hash.result)
   for (const name of NUMBERS) if (hash[name] !== undefined) job[name] = Number(hash[name])
-  for (const name of STRINGS) if (hash[name] !== undefined) (job as unknown as Record<string, string>)[name] = hash[name]
+  for (const name of KEPT) if (hash[name] !== undefined) (job as unknown as Record<string, string>)[name] = hash[name]
   return job
 }
 

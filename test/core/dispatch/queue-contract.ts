@@ -284,6 +284,92 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.same((await queue.take(LIMITS, 10, { reclaim: true })).deliveries, [])
   })
 
+  test(`${name}: a traced job's entry carries its traceparent to each delivery, retries included; an untraced one carries none`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    const trace = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+    const [traced, plain] = jobs(2, start)
+    if (traced === undefined || plain === undefined) return
+    await queue.enqueue('v', [{ ...traced, trace }, plain])
+    const first = (await queue.take(LIMITS, 10, { reclaim: false })).deliveries
+    t.same(first.map((d) => [d.jobId, d.trace]), [[traced.id, trace], [plain.id, undefined]])
+    await queue.settle(LIMITS, first.map((d) => ({ delivery: d, outcome: 'fail' as const, next: { at: start + 100, kind: 'call' as const }, status: 'processing' as const })))
+    clock.now = start + 100
+    const again = (await queue.take(LIMITS, 10, { reclaim: false })).deliveries
+    const retried = new Map(again.map((d) => [d.jobId, d.trace]))
+    t.same([retried.size, retried.get(traced.id), retried.get(plain.id)], [2, trace, undefined], 'the retry keeps it')
+    await queue.enqueue('v', [{ ...traced, trace, at: start + 5000 }])
+    await queue.enqueue('v', [{ ...traced, trace }])
+    clock.now = start + 6000
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries.map((d) => [d.jobId, d.trace]), [[traced.id, trace]], 'a traced intent is taken back like any')
+  })
+
+  test(`${name}: a snapshot tells what waits, what is out, the oldest waiting entry, slots, tokens and counts`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    const limits = { ...LIMITS, rateLimit: { perSecond: 10, burst: 5 } }
+    const empty = await queue.snapshot(limits)
+    t.same(empty, { ready: 0, delayed: 0, delivered: 0, slotsInUse: 0, tokens: 5, breaker: 'closed', counts: { pending: 0, processing: 0, complete: 0, failed: 0 } })
+    const before = Date.now()
+    await queue.enqueue('v', jobs(4, start))
+    const after = Date.now()
+    const [a, b] = (await queue.take(limits, 2, { reclaim: false })).deliveries
+    if (a === undefined || b === undefined) return t.fail('nothing taken')
+    await queue.settle(limits, [{ delivery: a, outcome: 'fail', next: { at: start + 60_000, kind: 'call' }, status: 'processing' }])
+    const snap = await queue.snapshot(limits)
+    t.match(snap, { ready: 2, delayed: 1, delivered: 1, slotsInUse: 1, tokens: 3, breaker: 'closed', counts: { pending: 2, processing: 2, complete: 0, failed: 0 } })
+    t.ok((snap.oldestReadyAt ?? 0) >= before - 1 && (snap.oldestReadyAt ?? 0) <= after + 1, 'the oldest waiting entry was queued when enqueued')
+    t.notOk('pausedUntil' in snap || 'hold' in snap || 'openUntil' in snap, 'no pause, no open breaker')
+    await queue.settle(limits, [{ delivery: b, outcome: 'ok', status: 'complete' }])
+    t.match(await queue.snapshot(limits), { delivered: 0, slotsInUse: 0, counts: { processing: 1, complete: 1 } })
+  })
+
+  test(`${name}: a snapshot shows a Retry-After pause and the breaker open, then half-open`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    await queue.enqueue('v', jobs(5, start))
+    const four = (await queue.take(LIMITS, 4, { reclaim: false })).deliveries
+    await queue.settle(LIMITS, four.map((d) => ({ delivery: d, outcome: 'fail' as const, pauseUntil: start + 500, next: { at: start + 60_000, kind: 'call' as const } })))
+    t.match(await queue.snapshot(LIMITS), { pausedUntil: start + 500, breaker: 'open', openUntil: start + 1000 })
+    clock.now = start + 1000
+    const half = await queue.snapshot(LIMITS)
+    t.equal(half.breaker, 'half-open')
+    t.notOk('pausedUntil' in half, 'the pause is over')
+  })
+
+  test(`${name}: an operator's pause stops every take until resumed, a Retry-After pause does not end it, and the resume wakes dispatchers`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    await queue.enqueue('v', jobs(3, start))
+    const [d] = (await queue.take(LIMITS, 1, { reclaim: false })).deliveries
+    if (d === undefined) return t.fail('nothing taken')
+    t.equal(await queue.resume('v'), false, 'nothing to resume')
+    await queue.hold('v', 'incident 42')
+    await queue.hold('v', 'again')
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [])
+    t.equal((await queue.take(LIMITS, 10, { reclaim: false })).blocked, 'paused')
+    await queue.settle(LIMITS, [{ delivery: d, pauseUntil: start + 100, next: { at: start + 100, kind: 'call' }, status: 'processing' }])
+    clock.now = start + 200
+    t.same((await queue.take(LIMITS, 10, { reclaim: false })).deliveries, [], 'the Retry-After pause ended; the operator\'s did not')
+    t.match((await queue.snapshot(LIMITS)).hold, { reason: 'incident 42' })
+    t.same((await queue.take({ ...LIMITS, name: 'w' }, 10, { reclaim: false })).blocked, 'empty', 'other vendors go on')
+    const woken: string[] = []
+    const off = queue.onWake((vendor) => woken.push(vendor))
+    t.equal(await queue.resume('v'), true)
+    for (let i = 0; i < 50 && !woken.includes('v'); i++) await sleep(10)
+    off()
+    t.ok(woken.includes('v'), 'a dispatcher sleeping on the pause is woken')
+    t.notOk('hold' in await queue.snapshot(LIMITS))
+    t.equal((await queue.take(LIMITS, 10, { reclaim: false })).deliveries.length, 3, 'the waiting jobs and the retry go, no attempt spent meanwhile')
+  })
+
+  test(`${name}: trimming drops the listing entries of expired jobs and keeps the newest of each ended status`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    const old = jobs(2, start - 10_000)
+    const recent = jobs(5, start)
+    await queue.enqueue('v', [...old, ...recent])
+    await queue.reindex('v', recent.slice(0, 4).map((j, i) => ({ id: j.id, status: 'complete' as const, createdAt: start + i })))
+    t.equal(await queue.trimIndexes('v', start - 5_000, 2), 4, 'two expired, two complete past the bound')
+    t.same((await queue.snapshot(LIMITS)).counts, { pending: 1, processing: 0, complete: 2, failed: 0 })
+    t.equal(await queue.trimIndexes('v', start - 5_000, 2), 0, 'nothing more')
+  })
+
   test(`${name}: an expired lease is taken over with the next delivery number, and the stale delivery cannot settle it`, { skip }, async (t) => {
     const [mine, theirs] = await make(t, { leaseMs: 200 })
     const [job] = jobs(1, Date.now())

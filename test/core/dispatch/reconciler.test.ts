@@ -1,3 +1,4 @@
+import type { Log } from '../../../core/log.js'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
@@ -29,7 +30,7 @@ const LIMITS: VendorLimits = {
 const job = (over: Partial<Job> = {}): Job => ({
   id: randomUUID(), vendor: 'v', status: 'pending', payload: {}, attempts: 0, createdAt: OLD, updatedAt: OLD, ...over
 })
-const quiet = { debug () {}, info () {}, warn () {}, error () {} }
+const quiet: Log = { debug () {}, info () {}, warn () {}, error () {}, child: () => quiet }
 const none: Coverage = { entry: false, retry: false, poll: false, deadline: false }
 
 test('the rule: an unfinished job that nothing covers is queued, a waiting one has its deadline watched, anything else is left alone', async (t) => {
@@ -77,7 +78,7 @@ test('a job waiting for its callback whose deadline was lost is watched again, a
   const waiting = job({ status: 'processing', attempts: 1, waiting: 'callback', deadline: NOW - 1 })
   await store.create(waiting)
   t.match(await reconciler.pass(NOW), { watched: 1, requeued: 0 })
-  t.equal(await sweepOnce(store, queue, ['v'], 1_000, NOW), 1)
+  t.equal((await sweepOnce(store, queue, ['v'], 1_000, NOW)).length, 1, 'one job failed at its deadline')
   t.match(await store.get(waiting.id), { status: 'failed', error: /^callback timed out/ })
 })
 

@@ -11,22 +11,23 @@
     ARGV[1] the vendor's key prefix, for its status indexes
     ARGV[2] the wake channel
     ARGV[3] the vendor's name
-    ARGV[4...] per job: id, createdAt, due ('' for now)
+    ARGV[4...] per job: id, createdAt, due ('' for now), traceparent ('' when not traced)
 
   Output:
     the number of jobs queued
 ]]
+--- @include "includes/entries"
 --- @include "includes/index-job"
 --- @include "includes/wake"
 
 local rcall = redis.call
 local now = 0
-for i = 4, #ARGV, 3 do
-  local id, createdAt, due = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local member = 'c|' .. createdAt .. '|' .. id
+for i = 4, #ARGV, 4 do
+  local id, createdAt, due, trace = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local member = delayedMember('c', createdAt, id, trace)
   if due == '' then
     rcall('ZREM', KEYS[2], member)
-    rcall('XADD', KEYS[1], '*', 'j', id, 'k', 'c', 'c', createdAt)
+    addEntry(KEYS[1], id, 'c', createdAt, trace)
     indexJob(ARGV[1], id, 'pending', createdAt)
     now = now + 1
   else
@@ -36,4 +37,4 @@ end
 if now > 0 then
   wakeUp(KEYS[3], ARGV[2], ARGV[3])
 end
-return (#ARGV - 3) / 3
+return (#ARGV - 3) / 4

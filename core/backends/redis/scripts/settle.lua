@@ -26,14 +26,16 @@
     ARGV[9]  breaker: failure ratio
     ARGV[10] breaker: half-open interval, ms
     ARGV[11] dead letters kept, approximately
-    ARGV[12...] per delivery, 14 fields: entry id, delivery number, job id, job createdAt,
+    ARGV[12...] per delivery, 15 fields: entry id, delivery number, job id, job createdAt,
                 outcome ('ok', 'fail' or ''), probe ('1' or '0'), pause until (or ''),
                 next due (or ''), next kind ('c' or 'p'), deadline (or ''), dead-letter reason (or ''),
-                status (or ''), the vendor's own id for the job (or ''), until when to keep it
+                status (or ''), the vendor's own id for the job (or ''), until when to keep it,
+                traceparent (or '')
 
   Output:
     the breaker's state afterwards: 'open' or 'closed'
 ]]
+--- @include "includes/entries"
 --- @include "includes/index-job"
 --- @include "includes/owned"
 --- @include "includes/wake"
@@ -44,11 +46,11 @@ local base = ARGV[3]
 local ok, fail, probeOk, probeFail = 0, 0, false, false
 local pauseUntil = 0
 
-for i = 12, #ARGV, 14 do
+for i = 12, #ARGV, 15 do
   local id, deliveries, job, createdAt = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local outcome, probe, pause = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local nextAt, nextKind, deadline, deadLetter, status = ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
-  local vendorRef, refUntil = ARGV[i + 12], ARGV[i + 13]
+  local vendorRef, refUntil, trace = ARGV[i + 12], ARGV[i + 13], ARGV[i + 14]
   if owned(KEYS[1], 'workers', ARGV[2], id, deliveries) then
     if deadLetter ~= '' then
       rcall('XADD', KEYS[6], 'MAXLEN', '~', ARGV[11], '*', 'j', job, 'deliveries', deliveries, 'reason', deadLetter)
@@ -57,7 +59,7 @@ for i = 12, #ARGV, 14 do
     rcall('XDEL', KEYS[1], id)
   end
   rcall('ZREM', KEYS[3], id .. '#' .. deliveries)
-  if nextAt ~= '' then rcall('ZADD', KEYS[4], nextAt, nextKind .. '|' .. createdAt .. '|' .. job) end
+  if nextAt ~= '' then rcall('ZADD', KEYS[4], nextAt, delayedMember(nextKind, createdAt, job, trace)) end
   if deadline ~= '' then rcall('ZADD', KEYS[5], deadline, job) end
   if status ~= '' then indexJob(base, job, status, createdAt) end
   if status == 'complete' or status == 'failed' then rcall('ZREM', KEYS[5], job) end

@@ -1,5 +1,6 @@
 --[[
-  Takes work for one vendor with every grant it needs, in one step for the whole fleet: no pause, a
+  Takes work for one vendor with every grant it needs, in one step for the whole fleet: no pause (an
+  operator's or the vendor's own Retry-After), a
   breaker that is closed (or a probe of a half-open one), a free concurrency slot, room in every
   quota's sliding window and a token from the bucket. Only then are entries read (entries whose
   lease expired first, when asked), and each one holds its slot until settled or its lease expires.
@@ -14,7 +15,7 @@
 
   Input:
     KEYS[1] the vendor's job-queue stream
-    KEYS[2] the vendor's state hash (tat, pausedUntil, openUntil, probes, probesUntil, breaker buckets)
+    KEYS[2] the vendor's state hash (tat, pausedUntil, openUntil, probes, probesUntil, hold, breaker buckets)
     KEYS[3] the vendor's concurrency slots (zset holder -> lease expiry)
     KEYS[4] the vendor's delayed entries (zset)
     KEYS[5] the vendor's wake flag
@@ -35,11 +36,13 @@
     ARGV[14...] quotas: limit, window ms, limit, window ms...
 
   Output:
-    { blocked, wakeAt, id, job, kind, deliveries, probe, createdAt, id, job, ... }
+    { blocked, wakeAt, id, job, kind, deliveries, probe, createdAt, traceparent, id, job, ... }
     blocked: '' (more may be granted now), 'empty', 'paused', 'breaker', 'rate', 'quota' or 'concurrency'
     wakeAt: when a take may grant again, ms since the epoch, or -1 (unknown: on a wake-up)
-    kind: 'c' call, 'p' poll, 'x' expire; probe: 1 when the call is a half-open breaker's probe
+    kind: 'c' call, 'p' poll, 'x' expire; probe: 1 when the call is a half-open breaker's probe;
+    traceparent: '' when the job is not traced
 ]]
+--- @include "includes/entries"
 --- @include "includes/index-job"
 
 local rcall = redis.call
@@ -58,7 +61,12 @@ local function fieldOf (fields, name)
 end
 
 rcall('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-local state = rcall('HMGET', KEYS[2], 'tat', 'pausedUntil', 'openUntil', 'probes', 'probesUntil')
+local state = rcall('HMGET', KEYS[2], 'tat', 'pausedUntil', 'openUntil', 'probes', 'probesUntil', 'hold')
+-- An operator's pause lasts until resumed, and the resume wakes the dispatchers sleeping on it.
+if state[6] then
+  rcall('SET', KEYS[5], 1, 'PX', 60000)
+  return { 'paused', -1 }
+end
 local pausedUntil = tonumber(state[2])
 if pausedUntil and pausedUntil > now then
   return { 'paused', pausedUntil }
@@ -66,8 +74,8 @@ end
 
 local due = rcall('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1000)
 for _, member in ipairs(due) do
-  local kind, createdAt, id = string.match(member, '^(%a)|(%d+)|(.+)$')
-  rcall('XADD', KEYS[1], '*', 'j', id, 'k', kind, 'c', createdAt)
+  local kind, createdAt, id, trace = parseDelayed(member)
+  addEntry(KEYS[1], id, kind, createdAt, trace)
   rcall('ZREM', KEYS[4], member)
 end
 
@@ -79,6 +87,7 @@ local function deliver (entry, deliveries, kind, probe)
   out[#out + 1] = deliveries
   out[#out + 1] = probe
   out[#out + 1] = fieldOf(entry[2], 'c')
+  out[#out + 1] = fieldOf(entry[2], 't') or ''
 end
 
 -- The breaker refuses calls: hand out the waiting jobs that are past maxWaitMs, and nothing else.
@@ -179,7 +188,7 @@ end
 if taken > 0 then
   rcall('HSET', KEYS[2], 'tat', from + taken * interval)
   if probe == 1 then rcall('HINCRBY', KEYS[2], 'probes', taken) end
-  for i = 3, #out, 6 do
+  for i = 3, #out, 7 do
     local holder = out[i] .. '#' .. out[i + 3]
     rcall('ZADD', KEYS[3], now + leaseMs, holder)
     for q = 14, #ARGV, 2 do rcall('ZADD', base .. 'quota:' .. ARGV[q + 1], now, holder) end

@@ -8,6 +8,10 @@ import { createMongoStore } from '../../../../core/backends/mongo/store.js'
 import { freePort, testConfig } from '../../../helper.js'
 import { mongoFor, mongoTarget, skipWithoutMongo } from '../../../mongo-server.js'
 import { racingClientsContract, storeContract } from '../../store-contract.js'
+import { Redis } from 'ioredis'
+import { createRedisBackend } from '../../../../core/backends/redis/index.js'
+import { indexContract } from '../../job-index-contract.js'
+import { redisFor, skipWithoutRedis } from '../../../redis-server.js'
 import { waitingContract } from '../../waiting-contract.js'
 
 const skip = skipWithoutMongo()
@@ -18,6 +22,22 @@ if (skip === false) {
   storeContract('mongo store', async () => createMongoStore((await mongoFor(t)).db))
   waitingContract('mongo store', async () => createMongoStore((await mongoFor(t)).db))
 }
+
+// Full mode's listing: the jobs in MongoDB, listed by its indexes, queued in Redis.
+indexContract('full mode (mongo)', skip || skipWithoutRedis(t), async (t) => {
+  const { url, prefix } = await redisFor(t)
+  const connect = () => {
+    const redis = new Redis(url)
+    t.teardown(() => redis.disconnect())
+    return redis
+  }
+  const store = await createMongoStore((await mongoFor(t)).db, { collection: `jobs-${randomUUID()}` })
+  const backend = await createRedisBackend(connect(), {
+    prefix, jobTtlMs: 60_000, consumer: `c-${randomUUID()}`, vendors: ['syncVendor', 'asyncVendor'], subscriber: connect(), leaseMs: 30_000, marginMs: 0, store, index: store
+  })
+  t.teardown(() => backend.close())
+  return backend
+})
 
 const newJob = (over: Partial<Job> = {}): Job => ({
   id: randomUUID(), vendor: 'syncVendor', status: 'pending', payload: { q: 1 }, attempts: 0, createdAt: Date.now(), updatedAt: Date.now(), ...over

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { VendorSnapshot } from '../core/dispatch/queue.js'
+import type { JobStatus } from '../core/job.js'
+import type { VendorConfig } from '../vendors/config.js'
+import { type PublicVendorConfig, publicConfig } from '../vendors/public-config.js'
+import { VendorNotFoundError } from './errors.js'
+
+export interface VendorView {
+  name: string
+  config: PublicVendorConfig
+  state: {
+    tokens: number
+    slots_in_use: number
+    breaker: VendorSnapshot['breaker']
+    breaker_open_until?: string
+    /** The vendor's Retry-After pause. */
+    paused_until?: string
+    /** An operator's pause. */
+    admin_pause?: { since: string, reason?: string }
+  }
+  queue: { ready: number, delayed: number, delivered: number, oldest_ready_at?: string }
+  counts: Record<JobStatus, number>
+}
+
+export interface VendorAdmin {
+  list (): Promise<VendorView[]>
+  view (name: string): Promise<VendorView>
+  pause (name: string, reason?: string): Promise<VendorView>
+  resume (name: string): Promise<VendorView>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    vendorAdmin: VendorAdmin
+  }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+export function toVendorView (config: VendorConfig, s: VendorSnapshot): VendorView {
+  return {
+    name: config.name,
+    config: publicConfig(config),
+    state: {
+      tokens: s.tokens,
+      slots_in_use: s.slotsInUse,
+      breaker: s.breaker,
+      ...(s.openUntil === undefined ? {} : { breaker_open_until: iso(s.openUntil) }),
+      ...(s.pausedUntil === undefined ? {} : { paused_until: iso(s.pausedUntil) }),
+      ...(s.hold === undefined ? {} : { admin_pause: { since: iso(s.hold.since), ...(s.hold.reason === undefined ? {} : { reason: s.hold.reason }) } })
+    },
+    queue: { ready: s.ready, delayed: s.delayed, delivered: s.delivered, ...(s.oldestReadyAt === undefined ? {} : { oldest_ready_at: iso(s.oldestReadyAt) }) },
+    counts: s.counts
+  }
+}
+
+/** Each vendor's configuration without secrets, its limits' live state and its queue; an operator's pause and resume. */
+async function vendorAdminPlugin (app: FastifyInstance): Promise<void> {
+  const { queue } = app.backend
+  const configOf = (name: string): VendorConfig => {
+    const config = app.config.vendors.get(name)
+    if (config === undefined) throw new VendorNotFoundError(name, [...app.config.vendors.keys()].join(', '))
+    return config
+  }
+  const view = async (name: string): Promise<VendorView> => {
+    const config = configOf(name)
+    return toVendorView(config, await queue.snapshot(config))
+  }
+  app.decorate('vendorAdmin', {
+    list: () => Promise.all([...app.config.vendors.keys()].map(view)),
+    view,
+    async pause (name, reason) {
+      configOf(name)
+      await queue.hold(name, reason)
+      app.log.warn({ vendor: name, reason }, 'vendor paused by an operator: no worker calls it until resumed')
+      return view(name)
+    },
+    async resume (name) {
+      configOf(name)
+      if (await queue.resume(name)) app.log.warn({ vendor: name }, 'vendor resumed by an operator')
+      return view(name)
+    }
+  } satisfies VendorAdmin)
+}
+
+export default fp(vendorAdminPlugin, { name: 'vendor-admin', fastify: '5.x', dependencies: ['config', 'backend'] })

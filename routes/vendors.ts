@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { adminErrors, errors, PauseQuery, VendorParams, VendorReply, VendorsReply } from './schemas.js'
+
+/** Each vendor's configuration without secrets and its live state; an operator's pause and resume. */
+const vendorRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/vendors', {
+    schema: {
+      tags: ['operations'],
+      summary: "Every vendor's configuration (no secrets), limits and their live state, queue and counts by status",
+      response: { 200: Type.Ref(VendorsReply), 503: errors[503] }
+    }
+  }, async () => ({ vendors: await app.vendorAdmin.list() }))
+
+  app.get('/vendors/:name', {
+    schema: {
+      tags: ['operations'],
+      summary: "One vendor's configuration (no secrets), limits and their live state, queue and counts by status",
+      params: VendorParams,
+      response: { 200: Type.Ref(VendorReply), 400: errors[400], 404: errors[404], 414: errors[414], 503: errors[503] }
+    }
+  }, async (request) => app.vendorAdmin.view(request.params.name))
+
+  app.post('/vendors/:name/pause', {
+    onRequest: app.adminOnly,
+    schema: {
+      tags: ['operations'],
+      summary: 'Stop every worker from calling the vendor until resumed; its jobs wait without spending attempts (admin)',
+      security: [{ adminToken: [] }],
+      params: VendorParams,
+      querystring: PauseQuery,
+      response: { 200: Type.Ref(VendorReply, { description: 'paused' }), 400: errors[400], ...adminErrors, 414: errors[414], 503: errors[503] }
+    }
+  }, async (request) => app.vendorAdmin.pause(request.params.name, request.query.reason))
+
+  app.post('/vendors/:name/resume', {
+    onRequest: app.adminOnly,
+    schema: {
+      tags: ['operations'],
+      summary: "Lift an operator's pause; a Retry-After pause the vendor asked for still runs its course (admin)",
+      security: [{ adminToken: [] }],
+      params: VendorParams,
+      response: { 200: Type.Ref(VendorReply, { description: 'resumed' }), 400: errors[400], ...adminErrors, 414: errors[414], 503: errors[503] }
+    }
+  }, async (request) => app.vendorAdmin.resume(request.params.name))
+}
+
+export default vendorRoutes
