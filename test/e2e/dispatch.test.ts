@@ -1,23 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { test } from 'tap'
-import { request } from 'undici'
 import { waitFor } from '../helper.js'
 import { skipWithoutRedis } from '../redis-server.js'
-import { allEnded, postMany, type Stack, startStack } from './stack.js'
+import { allEnded, job, postMany, startStack } from './stack.js'
 
 const skip = skipWithoutRedis(t, { stoppable: true })
 const FAST = { perSecond: 5000, burst: 1000 }
-const VENDORS = ['syncVendor', 'asyncVendor', 'slowVendor']
-
-async function setFaults (url: string, faults: Record<string, number>): Promise<void> {
-  const res = await request(`${url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) })
-  if (res.statusCode !== 200) throw new Error(`faults refused: ${await res.body.text()}`)
-  await res.body.dump()
-}
-
-async function job (stack: Stack, id: string): Promise<{ status: string, attempts: number, created_at: string, updated_at: string }> {
-  return (await request(`${stack.base}/jobs/${id}`)).body.json() as never
-}
 
 test("a deep backlog on a slow vendor does not delay another vendor's jobs", { skip }, async (t) => {
   const stack = await startStack(t, {
@@ -35,80 +23,6 @@ test("a deep backlog on a slow vendor does not delay another vendor's jobs", { s
     await sleep(100)
   }
   t.ok(Math.max(...waits) < 2000, `each fast job completed within 2 s of its POST (slowest ${Math.max(...waits)} ms, all: ${waits.join(', ')})`)
-})
-
-test('a 1/s vendor with a backlog of minutes and three workers: each job called once, none failed, the rate held in every sliding second', { skip }, async (t) => {
-  const JOBS = 75
-  const stack = await startStack(t, {
-    vendors: ({ sync }) => ({ slowVendor: { mode: 'sync', url: sync, rateLimit: { perSecond: 1, burst: 1 } } })
-  })
-  const redis = stack.connect()
-  await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
-  const ids = await postMany(stack, JOBS, (i) => ({ vendor: 'slowVendor', userId: i }))
-  const statuses = await allEnded(stack, redis, ids, 150_000, VENDORS)
-  t.equal(statuses.filter((s) => s === 'complete').length, JOBS, 'every job complete, none failed')
-  const vendor = await stack.vendorStats(stack.syncVendor)
-  t.equal(vendor.distinctRequests, JOBS)
-  t.equal(vendor.maxCallsPerRequest, 1, 'no job called twice')
-  t.equal(vendor.received, JOBS)
-  t.equal(vendor.maxPerSecond, 1, 'never two calls within one sliding second at the vendor')
-  t.ok(stack.workers.filter((w) => w.kept.length > 0).length >= 2, 'the workers shared the work')
-})
-
-test('after a 429 with Retry-After no call reaches the vendor from any worker until then', { skip }, async (t) => {
-  const stack = await startStack(t, {
-    vendors: { syncVendor: { rateLimit: FAST, concurrency: 1, retry: { attempts: 10, baseDelayMs: 10, maxDelayMs: 50 } } },
-    mockEnv: { MOCK_429_RATE: '1', MOCK_RETRY_AFTER_S: '2' }
-  })
-  const redis = stack.connect()
-  await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
-  const ids = await postMany(stack, 10, (i) => ({ vendor: 'syncVendor', userId: i }))
-  await waitFor(async () => (await stack.vendorStats(stack.syncVendor)).received >= 3 || undefined, 15_000, 'three throttled calls')
-  // Every call that arrived before the switch was answered 429.
-  const switched = Date.now()
-  await setFaults(stack.syncVendor, { rate429: 0 })
-  await allEnded(stack, redis, ids, 30_000)
-  const arrivals = await stack.arrivals(stack.syncVendor, ids)
-  const throttled = arrivals.filter((at) => at < switched)
-  const gaps = throttled.slice(1).map((at, i) => at - (throttled[i] ?? 0))
-  t.ok(gaps.length >= 2, `${throttled.length} calls answered 429`)
-  t.ok(gaps.every((gap) => gap >= 2000), `each next call came at least 2 s after a 429 (gaps ${gaps.join(', ')} ms)`)
-  t.same(await Promise.all(ids.map(async (id) => (await job(stack, id)).status)), ids.map(() => 'complete'))
-})
-
-async function windowStats (url: string, windowMs: number): Promise<{ maxInWindow: number, maxOpen: number, open: number, received: number }> {
-  return (await request(`${url}/admin/stats?window_ms=${windowMs}`)).body.json() as never
-}
-
-test('three workers together never hold more calls open at the vendor than its concurrency', { skip }, async (t) => {
-  const stack = await startStack(t, {
-    vendors: { syncVendor: { rateLimit: FAST, concurrency: 4 } },
-    mockEnv: { MOCK_LATENCY_MS: '400' }
-  })
-  const redis = stack.connect()
-  await Promise.all([stack.startWorker(), stack.startWorker(), stack.startWorker()])
-  const ids = await postMany(stack, 40, (i) => ({ vendor: 'syncVendor', userId: i }))
-  t.same(await allEnded(stack, redis, ids, 30_000), ids.map(() => 'complete'))
-  const vendor = await windowStats(stack.syncVendor, 1000)
-  t.equal(vendor.maxOpen, 4, `at most 4 calls open at once at the vendor (saw ${vendor.maxOpen}), and the 4 were used`)
-  t.equal(vendor.open, 0)
-  t.ok(stack.workers.filter((w) => w.kept.length > 0).length >= 2, 'the slots were shared by the workers')
-})
-
-test('a quota over a window of seconds holds in every sliding window at the vendor', { skip }, async (t) => {
-  const stack = await startStack(t, {
-    vendors: { syncVendor: { rateLimit: FAST, quotas: [{ limit: 5, window: '3s' }] } }
-  })
-  const redis = stack.connect()
-  await Promise.all([stack.startWorker(), stack.startWorker()])
-  const started = Date.now()
-  const ids = await postMany(stack, 20, (i) => ({ vendor: 'syncVendor', userId: i }))
-  t.same(await allEnded(stack, redis, ids, 40_000), ids.map(() => 'complete'))
-  const elapsed = Date.now() - started
-  const vendor = await windowStats(stack.syncVendor, 3000)
-  t.equal(vendor.received, 20)
-  t.ok(vendor.maxInWindow <= 5, `the busiest 3-second window at the vendor held ${vendor.maxInWindow} calls (quota 5)`)
-  t.ok(elapsed >= 9000, `20 calls at 5 per 3 s took ${elapsed} ms`)
 })
 
 test('a call longer than the lease is never given to a second worker', { skip }, async (t) => {

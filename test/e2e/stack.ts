@@ -172,3 +172,20 @@ export async function allEnded (stack: Stack, redis: RedisClient, ids: string[],
   })
   return stack.statuses(ids)
 }
+
+/** Changes a mock vendor's faults while it runs. */
+export async function setFaults (url: string, faults: Record<string, number>): Promise<void> {
+  const res = await request(`${url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) })
+  if (res.statusCode !== 200) throw new Error(`faults refused: ${await res.body.text()}`)
+  await res.body.dump()
+}
+
+/** A job as GET /jobs/{id} shows it. */
+export async function job (stack: Stack, id: string): Promise<{ status: string, attempts: number, created_at: string, updated_at: string }> {
+  return (await request(`${stack.base}/jobs/${id}`)).body.json() as never
+}
+
+/** A mock vendor's counts, with the busiest window of `windowMs` and the calls open at once. */
+export async function windowStats (url: string, windowMs: number): Promise<{ maxInWindow: number, maxOpen: number, open: number, received: number }> {
+  return (await request(`${url}/admin/stats?window_ms=${windowMs}`)).body.json() as never
+}
