@@ -7,5 +7,17 @@ export interface Log {
   child (bindings: object): Log
 }
 
-/** The logger for lines about one job: each carries the job's request_id and vendor. */
-export const jobLog = (log: Log, id: string, vendor: string): Log => log.child({ request_id: id, vendor })
+/**
+ * The logger for lines about one job: each carries the job's request_id and vendor. The fields go with
+ * each line rather than into a child logger, which would serialise them even for the lines its level drops.
+ */
+export function jobLog (log: Log, id: string, vendor: string): Log {
+  const fields = { request_id: id, vendor }
+  return {
+    debug: (obj, msg) => log.debug({ ...fields, ...obj }, msg),
+    info: (obj, msg) => log.info({ ...fields, ...obj }, msg),
+    warn: (obj, msg) => log.warn({ ...fields, ...obj }, msg),
+    error: (obj, msg) => log.error({ ...fields, ...obj }, msg),
+    child: (bindings) => log.child({ ...fields, ...bindings })
+  }
+}

@@ -26,7 +26,12 @@ export interface RedisLog {
 }
 
 /** For a Cluster, `RedisOptions` apply to the connection to each node. */
-export type RedisClientOptions = RedisOptions & { log: RedisLog, cluster?: boolean }
+export type RedisClientOptions = RedisOptions & {
+  log: RedisLog
+  cluster?: boolean
+  /** Commands issued in one turn of the event loop leave in one write (ioredis' auto-pipelining). */
+  autoPipelining?: boolean
+}
 
 export class RedisConnectionError extends Error {
   override name = 'RedisConnectionError'
@@ -68,10 +73,12 @@ export async function createRedisClient (url: string, opts: RedisClientOptions &
 export async function createRedisClient (url: string, opts: RedisClientOptions & { cluster?: false }): Promise<Redis>
 export async function createRedisClient (url: string, opts: RedisClientOptions): Promise<RedisClient>
 export async function createRedisClient (url: string, opts: RedisClientOptions): Promise<RedisClient> {
-  const { log, cluster = false, ...overrides } = opts
+  const { log, cluster = false, autoPipelining = false, ...overrides } = opts
   const parsed = parseRedisUrl(url)
   const where = `${parsed.protocol}//${parsed.hostname}:${parsed.port || 6379}`
-  return cluster ? connectCluster(parsed, where, log, overrides) : connectServer(url, where, log, overrides)
+  return cluster
+    ? connectCluster(parsed, where, log, overrides, autoPipelining)
+    : connectServer(url, where, log, { ...overrides, enableAutoPipelining: autoPipelining })
 }
 
 /** Settings of every connection to a server, alone or as a cluster node. */
@@ -102,7 +109,7 @@ async function connectServer (url: string, where: string, log: RedisLog, overrid
   return redis
 }
 
-async function connectCluster (parsed: URL, where: string, log: RedisLog, overrides: RedisOptions): Promise<Cluster> {
+async function connectCluster (parsed: URL, where: string, log: RedisLog, overrides: RedisOptions, autoPipelining: boolean): Promise<Cluster> {
   const db = Number(parsed.pathname.slice(1) || 0)
   if (db !== 0) throw new RedisConnectionError(`invalid Redis URL: a Redis Cluster has only database 0, not ${db}`)
   const node: RedisOptions = {
@@ -123,6 +130,7 @@ async function connectCluster (parsed: URL, where: string, log: RedisLog, overri
 
   const cluster = new Cluster([seed], {
     lazyConnect: true,
+    enableAutoPipelining: autoPipelining,
     redisOptions: node,
     clusterRetryStrategy: reconnectDelay,
     // As for one server: while no node can be reached a command fails at once instead of waiting.
@@ -191,7 +199,8 @@ function logOutages (client: RedisClient, what: string, log: RedisLog, errors: {
 }
 
 async function redisPlugin (app: FastifyInstance, opts: RedisPluginOptions): Promise<void> {
-  const redis = await createRedisClient(opts.url, { log: app.log, cluster: opts.cluster ?? false })
+  // The worker's claims, finishes and takes, and each POST's two writes, leave in as few writes as they can.
+  const redis = await createRedisClient(opts.url, { log: app.log, cluster: opts.cluster ?? false, autoPipelining: true })
   app.decorate<RedisClient>('redis', redis)
   app.addHook('onClose', async () => {
     // QUIT needs a live connection; while Redis is down only a disconnect stops the reconnection loop.

@@ -56,7 +56,13 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
       const runtime = vendors.runtime(name)
       if (runtime !== undefined) runtimes.set(name, { ...runtime, client: observedClient(runtime.client, name, runtime.config.mode !== 'sync', observer) })
     }
-    const deps = { store: backend.store, vendor: (name: string) => runtimes.get(name), log, maxDeliveries: config.dispatch.maxDeliveries }
+    const deps = {
+      store: backend.store,
+      vendor: (name: string) => runtimes.get(name),
+      log,
+      maxDeliveries: config.dispatch.maxDeliveries,
+      queueSettles: backend.queue.claims
+    }
     dispatcher = startDispatcher({
       queue: backend.queue,
       vendors: limits,

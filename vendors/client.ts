@@ -32,14 +32,18 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
   })
 
   const send = async (request: OutgoingRequest, signal: AbortSignal | undefined): Promise<VendorAnswer> => {
-    const timeout = AbortSignal.timeout(vendor.timeoutMs)
+    // One controller and one plain timer per call: AbortSignal.timeout and AbortSignal.any cost far more per call.
+    const call = new AbortController()
+    const timer = setTimeout(() => call.abort(new DOMException('The call timed out', 'TimeoutError')), vendor.timeoutMs)
+    const stop = (): void => call.abort(signal?.reason)
+    signal?.addEventListener('abort', stop, { once: true })
     try {
       const res = await pool.request({
         method: request.method as 'GET',
         path: request.path,
         headers: request.headers,
         ...(request.body === undefined ? {} : { body: request.body }),
-        signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal])
+        signal: call.signal
       })
       // A declared length over the limit fails at once, without waiting for the body.
       if (Number(res.headers['content-length']) > vendor.maxResponseBytes) {
@@ -54,6 +58,9 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
         throw new UnrecoverableVendorError(`${vendor.name} answered more than its maxResponseBytes (${vendor.maxResponseBytes} bytes)`)
       }
       throw new VendorError(adapter.redact(`${vendor.name} call failed (${describeFailure(err)})`))
+    } finally {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', stop)
     }
   }
 

@@ -18,6 +18,8 @@ export interface AttemptDeps {
   log: Log
   /** Deliveries after which an entry is dead-lettered: a job that keeps killing its workers. */
   maxDeliveries: number
+  /** The queue claims jobs as it takes them and records their changes as it settles them (DispatchQueue.claims). */
+  queueSettles: boolean
 }
 
 /** A missing job younger than this may still be on its way: in a Redis Cluster its record and its entry live on two nodes. */
@@ -45,7 +47,7 @@ export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: Abort
     return { delivery: d, ...(failed ? { status: 'failed' as const } : {}), ...(d.kind !== 'expire' && vendor !== undefined ? { deadLetter: reason } : {}) }
   }
 
-  const claim = await store.claim(d.jobId, { entry: d.entry, deliveries: d.deliveries, kind: d.kind })
+  const claim = d.claim ?? await store.claim(d.jobId, { entry: d.entry, deliveries: d.deliveries, kind: d.kind })
   if (!claim.ok) {
     if (claim.reason === 'missing' && Date.now() - entryTime(d.entry) < ORPHAN_GRACE_MS) {
       return { delivery: d, next: { at: Date.now() + ORPHAN_RETRY_MS, kind: d.kind } }
@@ -58,7 +60,7 @@ export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: Abort
     }
     return { delivery: d }
   }
-  const run = { store, vendor, job: claim.job, delivery: d, signal, log: deps.log }
+  const run = { store, vendor, job: claim.job, delivery: d, signal, log: deps.log, queueSettles: deps.queueSettles }
   return d.kind === 'poll' ? pollVendor(run) : callVendor(run)
 }
 

@@ -17,12 +17,18 @@ export interface ClaimedRun {
   delivery: Delivery
   signal: AbortSignal
   log: Log
+  /** The queue records the change on the job with its settlement (DispatchQueue.claims). */
+  queueSettles: boolean
 }
 
 type Next = Omit<Settlement, 'delivery'>
 
-/** Records `change` on the job while this delivery still holds it; fenced, only the breaker hears of the call. */
+/**
+ * Records `change` on the job while this delivery still holds it; fenced, only the breaker hears of the
+ * call. A queue that settles jobs itself records the change with the rest, in one step.
+ */
 async function settle (run: ClaimedRun, change: JobChange, next: Next): Promise<Settlement> {
+  if (run.queueSettles) return { delivery: run.delivery, change, ...next }
   if (!await run.store.settle(run.job.id, run.delivery.holder, change)) {
     return { delivery: run.delivery, ...(next.outcome === undefined ? {} : { outcome: next.outcome }) }
   }
@@ -55,9 +61,7 @@ export async function callVendor (run: ClaimedRun): Promise<Settlement> {
     return failedCall(run, err)
   }
   if (outcome.kind === 'result') {
-    const settled = await settle(run, { status: 'complete', result: outcome.result, nextAttemptAt: null }, { outcome: 'ok', status: 'complete' })
-    if (settled.status === 'complete') jobLog(log, job.id, config.name).info({ attempts: job.attempts }, 'job complete')
-    return settled
+    return settle(run, { status: 'complete', result: outcome.result, nextAttemptAt: null }, { outcome: 'ok', status: 'complete' })
   }
   // The deadline is watched before the job shows it, so no waiting job is ever without one.
   const now = Date.now()

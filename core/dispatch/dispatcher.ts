@@ -73,24 +73,36 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     const abort = new AbortController()
     lane.active.set(delivery.holder, { delivery, abort })
     inFlight++
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
+      lane.active.delete(delivery.holder)
+      inFlight--
+      if (lane.readyAt === Number.POSITIVE_INFINITY) lane.readyAt = 0
+      poke()
+    }
     // A first delivery's wait is the queue's; a takeover's is the dead holder's lease.
     if (delivery.deliveries === 1) observer.waited(delivery.vendor, Math.max(0, takenAt - entryTime(delivery.entry)) / 1000)
-    // The call holds its place here until its settlement is sent, which is when its fleet-wide slot frees.
     const task = tracedDelivery(delivery, takenAt, () => opts.run(delivery, abort.signal))
-      .then((settlement) => {
-        if (settlement.caughtUp !== true) observeEnd(observer, delivery.vendor, settlement.status, delivery.createdAt)
-        return settler.add(lane.limits, settlement)
+      .then(async (settlement) => {
+        const { sent, applied } = settler.add(lane.limits, settlement)
+        // Its place frees once its settlement is sent: the next take follows it on the same connection, so
+        // it sees the slot the settlement releases, without waiting a round trip for its answer.
+        await sent
+        release()
+        // Counted once the job's change is known to have applied: a fenced delivery's end is another's.
+        if (!await applied || settlement.caughtUp === true) return
+        observeEnd(observer, delivery.vendor, settlement.status, delivery.createdAt)
+        if (settlement.status === 'complete') jobLog(log, delivery.jobId, delivery.vendor).info({}, 'job complete')
       })
       .catch((err: unknown) => {
         // Not settled: the entry's lease runs out and a worker takes it over.
         jobLog(log, delivery.jobId, delivery.vendor).error({ err }, 'delivery failed; it will be taken over once its lease expires')
       })
       .finally(() => {
-        lane.active.delete(delivery.holder)
-        inFlight--
+        release()
         tasks.delete(task)
-        if (lane.readyAt === Number.POSITIVE_INFINITY) lane.readyAt = 0
-        poke()
       })
     tasks.add(task)
   }

@@ -1,4 +1,5 @@
-import type { JobStatus } from '../job.js'
+import type { JobChange, JobStatus } from '../job.js'
+import type { Claim } from '../store.js'
 import type { BreakerPolicy } from './breaker.js'
 
 /** What the dispatcher needs to know of a vendor's limits to ask for grants. */
@@ -38,6 +39,8 @@ export interface Delivery {
   holder: string
   /** The breaker is half-open and this call is one of its probes. */
   probe: boolean
+  /** The job as the take claimed it, when the queue claims jobs itself (see DispatchQueue.claims). */
+  claim?: Claim
   /** W3C traceparent carried by the entry, when the job is traced. */
   trace?: string
 }
@@ -74,6 +77,11 @@ export interface Settlement {
   caughtUp?: boolean
   /** The vendor's own id for the job, for its callbacks to find the job by, until then. */
   ref?: { vendorRef: string, until: number }
+  /**
+   * What to record on the job, when the queue settles jobs itself (see DispatchQueue.claims): applied only
+   * while this delivery still holds the job, and what comes next for the job only if it was.
+   */
+  change?: JobChange
 }
 
 export interface QueuedJob {
@@ -125,13 +133,20 @@ export interface Coverage {
 /** Per-vendor queues with the fleet's limits granted where work is taken. */
 export interface DispatchQueue {
   readonly kind: string
+  /**
+   * The queue claims each job as it takes it and records each delivery's change on its job as it settles
+   * it, in the same step: one Redis that holds the jobs too (not a Cluster, where a job's hash lives on
+   * another node than its vendor's queue). Otherwise the job store does both, a call each.
+   */
+  readonly claims: boolean
   /** Queues new or replayed jobs, due now (a sleeping dispatcher is woken) or at their `at`; also lists them as pending. */
   enqueue (vendor: string, jobs: QueuedJob[]): Promise<void>
   /** Up to `max` deliveries granted by every limit at once; `reclaim` also takes over entries whose lease expired. */
   take (vendor: VendorLimits, max: number, opts: { reclaim: boolean }): Promise<Take>
   /** Extends the leases (and slots) of deliveries still on the wire; returns those another worker took over. */
   renew (vendor: string, deliveries: Delivery[]): Promise<Delivery[]>
-  settle (vendor: VendorLimits, settlements: Settlement[]): Promise<void>
+  /** Per settlement: whether its job change applied (true when it carried none). */
+  settle (vendor: VendorLimits, settlements: Settlement[]): Promise<boolean[]>
   /** Moves jobs between the vendor's listing indexes, for changes made outside a delivery (webhooks, sweeps, replays). */
   reindex (vendor: string, jobs: Array<{ id: string, status: JobStatus, createdAt: number }>): Promise<void>
   /** Watches these jobs' callback deadlines (again): the sweeper fails each one still waiting once it passed. */

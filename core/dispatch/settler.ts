@@ -3,8 +3,12 @@ import type { DispatchQueue, Settlement, VendorLimits } from './queue.js'
 
 /** Batches settlements per vendor: everything settled in one turn of the event loop goes in one queue call. */
 export interface Settler {
-  /** Resolves once the settlement was sent with its batch (or given up on). */
-  add (limits: VendorLimits, settlement: Settlement): Promise<void>
+  /**
+   * `sent` resolves once the settlement's batch has been sent (its answer not yet in): anything sent on the
+   * same connection after that, such as the next take, reaches Redis after it. `applied` resolves with its
+   * answer: whether its job change applied (false when given up on).
+   */
+  add (limits: VendorLimits, settlement: Settlement): { sent: Promise<void>, applied: Promise<boolean> }
   /** Resolves once everything added so far was sent (or given up on). */
   flush (): Promise<void>
 }
@@ -13,11 +17,19 @@ const ATTEMPTS = 5
 const BACKOFF_MS = 200
 
 export function createSettler (queue: DispatchQueue, log: Log): Settler {
-  const pending = new Map<string, { limits: VendorLimits, batch: Settlement[], sent: Promise<void>, done: () => void }>()
-  const sending = new Set<Promise<void>>()
+  interface Batch {
+    limits: VendorLimits
+    batch: Settlement[]
+    sent: Promise<void>
+    onSent: () => void
+    applied: Promise<boolean[]>
+    onApplied: (applied: boolean[]) => void
+  }
+  const pending = new Map<string, Batch>()
+  const sending = new Set<Promise<unknown>>()
   let scheduled = false
 
-  const send = async (limits: VendorLimits, batch: Settlement[]): Promise<void> => {
+  const send = async (limits: VendorLimits, batch: Settlement[]): Promise<boolean[]> => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await queue.settle(limits, batch)
@@ -25,7 +37,7 @@ export function createSettler (queue: DispatchQueue, log: Log): Settler {
         if (attempt === ATTEMPTS) {
           // The entries stay leased to nobody: their leases run out and other deliveries take them over.
           log.error({ err, vendor: limits.name, deliveries: batch.length }, 'cannot settle deliveries; they will be taken over')
-          return
+          return batch.map(() => false)
         }
         await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * attempt))
       }
@@ -33,30 +45,33 @@ export function createSettler (queue: DispatchQueue, log: Log): Settler {
   }
   const drain = (): void => {
     scheduled = false
-    for (const [vendor, { limits, batch, done }] of pending) {
+    for (const [vendor, { limits, batch, onSent, onApplied }] of pending) {
       pending.delete(vendor)
-      const task = send(limits, batch).finally(() => {
+      const task = send(limits, batch).then((applied) => {
         sending.delete(task)
-        done()
+        onApplied(applied)
       })
       sending.add(task)
+      onSent()
     }
   }
   return {
     add (limits, settlement) {
       let entry = pending.get(limits.name)
       if (entry === undefined) {
-        let done = (): void => {}
-        const sent = new Promise<void>((resolve) => { done = resolve })
-        entry = { limits, batch: [], sent, done }
+        let onSent = (): void => {}
+        let onApplied = (_applied: boolean[]): void => {}
+        const sent = new Promise<void>((resolve) => { onSent = resolve })
+        const applied = new Promise<boolean[]>((resolve) => { onApplied = resolve })
+        entry = { limits, batch: [], sent, onSent, applied, onApplied }
         pending.set(limits.name, entry)
       }
-      entry.batch.push(settlement)
+      const at = entry.batch.push(settlement) - 1
       if (!scheduled) {
         scheduled = true
         setImmediate(drain)
       }
-      return entry.sent
+      return { sent: entry.sent, applied: entry.applied.then((applied) => applied[at] === true) }
     },
     async flush () {
       drain()

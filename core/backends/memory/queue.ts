@@ -57,6 +57,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
 
   return {
     kind: 'memory',
+    claims: false,
     async enqueue (vendor, jobs) {
       if (closed) throw new Error('queue is closed')
       const state = stateOf(vendor)
@@ -170,6 +171,8 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
         if (s.ref !== undefined) state.refs.set(s.ref.vendorRef, d.jobId)
       }
       wake(vendor, state)
+      // Jobs are the store's to settle here: no settlement carries a change.
+      return settlements.map(() => true)
     },
     async reindex (vendor, jobs) {
       const state = stateOf(vendor)

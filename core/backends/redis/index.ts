@@ -25,6 +25,8 @@ export interface RedisBackendOptions extends DispatchSettings {
   index?: JobIndex
   /** ...and, for the reconciler, the waiting ones straight from MongoDB. */
   waiting?: WaitingJobs
+  /** A Redis Cluster: a job's hash and its vendor's queue live on different nodes, so no script touches both. */
+  cluster?: boolean
   now?: () => number
 }
 
@@ -35,8 +37,9 @@ export interface RedisBackendOptions extends DispatchSettings {
 export async function createRedisBackend (redis: RedisClient, opts: RedisBackendOptions): Promise<Backend> {
   const keys = redisKeys(opts.prefix)
   const store = opts.store ?? createRedisStore(redis, keys, opts.jobTtlMs)
-  const queue = await createRedisQueue(redis, { ...opts, keys })
   const own = opts.store === undefined
+  // With the jobs beside the queues in one Redis, taking a job claims it and settling it records its outcome.
+  const queue = await createRedisQueue(redis, { ...opts, keys, claims: own && opts.cluster !== true })
   return {
     store,
     queue,

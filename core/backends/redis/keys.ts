@@ -30,6 +30,8 @@ export interface VendorKeys {
 export interface RedisKeys {
   /** Hash: one job, under its own id's hash tag, expiring after the store's TTL. */
   job (id: string): string
+  /** What every job's key starts with, `job(id)` being this, the id and `}`: for scripts that build them. */
+  jobPrefix: string
   vendor (vendor: string): VendorKeys
   /** String: one client's Idempotency-Key, under a hash tag of its digest (the key is the client's text, braces and all). */
   idempotency (key: string): string
@@ -54,6 +56,7 @@ export function redisKeys (prefix = 'vfs'): RedisKeys {
   if (/[{}]/.test(prefix)) throw new Error(`a Redis key prefix cannot contain { or }: "${prefix}"`)
   return {
     job: (id) => `${prefix}:job:{${id}}`,
+    jobPrefix: `${prefix}:job:{`,
     vendor (vendor) {
       const base = `${prefix}:{v:${vendor}}:`
       return {

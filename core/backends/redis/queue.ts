@@ -4,6 +4,8 @@ import { JOB_STATUSES } from '../../job.js'
 import type { RedisClient } from './client.js'
 import type { RedisKeys } from './keys.js'
 import { defineScripts } from './scripts.js'
+import { changeFields, fromHash, pairs } from './store.js'
+import type { Claim } from '../../store.js'
 
 export interface RedisQueueOptions extends DispatchSettings {
   keys: RedisKeys
@@ -17,6 +19,8 @@ export interface RedisQueueOptions extends DispatchSettings {
   deadLetterMaxLen?: number
   /** The clock the scripts are given (tests move it); leases still expire by Redis's own clock. */
   now?: () => number
+  /** Jobs live in this Redis, outside a Cluster: take claims them and settle records their changes (DispatchQueue.claims). */
+  claims?: boolean
 }
 
 /** Stream entries read per coverage call: a slice long enough to be quick, short enough not to hold Redis up. */
@@ -26,6 +30,13 @@ const KINDS: Record<string, Delivery['kind']> = { c: 'call', p: 'poll', x: 'expi
 const statusKeys = (k: ReturnType<RedisKeys['vendor']>): [string, string, string, string] =>
   [k.status('pending'), k.status('processing'), k.status('complete'), k.status('failed')]
 const BLOCKED = new Set(['empty', 'paused', 'breaker', 'rate', 'quota', 'concurrency'])
+const REFUSALS = new Set(['missing', 'done', 'held'])
+
+/** A claim as take.lua answers it: the claimed job's hash, a refusal, or '' when the store claims instead. */
+function claimOf (reply: string | number | string[] | undefined): Claim | undefined {
+  if (Array.isArray(reply)) return { ok: true, job: fromHash(pairs(reply)) }
+  return REFUSALS.has(String(reply)) ? { ok: false, reason: String(reply) as 'missing' | 'done' | 'held' } : undefined
+}
 
 /**
  * The Redis Streams queues: one stream per vendor, read by the consumer group `workers`, each next to
@@ -36,6 +47,7 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
   const { keys, consumer, subscriber } = opts
   const deadLetterMaxLen = opts.deadLetterMaxLen ?? 100_000
   const now = opts.now ?? Date.now
+  const claims = opts.claims === true
   defineScripts(redis)
 
   const ensureGroup = async (vendor: string): Promise<void> => {
@@ -68,13 +80,14 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     const { rateLimit, breaker } = limits
     const reply = await redis.vfsTake(k.queue, k.state, k.inflight, k.delayed, k.wake,
       now(), consumer, max, reclaim ? '1' : '0', opts.leaseMs, opts.marginMs, rateLimit.perSecond, rateLimit.burst,
-      limits.concurrency, limits.maxWaitMs, breaker.halfOpenAfterMs, breaker.probes, k.base,
+      limits.concurrency, limits.maxWaitMs, breaker.halfOpenAfterMs, breaker.probes, k.base, claims ? keys.jobPrefix : '',
       ...limits.quotas.flatMap((q) => [q.limit, q.windowMs]))
     const deliveries: Delivery[] = []
-    for (let i = 2; i + 6 < reply.length; i += 7) {
+    for (let i = 2; i + 7 < reply.length; i += 8) {
       const entry = String(reply[i])
       const deliveryCount = Number(reply[i + 3])
       const trace = String(reply[i + 6])
+      const claim = claimOf(reply[i + 7])
       deliveries.push({
         vendor: limits.name,
         entry,
@@ -84,7 +97,8 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
         deliveries: deliveryCount,
         holder: `${entry}#${deliveryCount}`,
         probe: Number(reply[i + 4]) === 1,
-        ...(trace === '' ? {} : { trace })
+        ...(trace === '' ? {} : { trace }),
+        ...(claim === undefined ? {} : { claim })
       })
     }
     const blocked = String(reply[0])
@@ -100,11 +114,18 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     const d = s.delivery
     return [d.entry, d.deliveries, d.jobId, d.createdAt, s.outcome ?? '', d.probe ? '1' : '0', s.pauseUntil ?? '',
       s.next?.at ?? '', s.next?.kind === 'poll' ? 'p' : 'c', s.deadline ?? '', s.deadLetter ?? '', s.status ?? '',
-      s.ref?.vendorRef ?? '', s.ref?.until ?? '', d.trace ?? '']
+      s.ref?.vendorRef ?? '', s.ref?.until ?? '', d.trace ?? '', ...jobChange(s)]
+  }
+  /** settle-job.lua's two fields: the job's key and its change as JSON, or both '' when the store settled it. */
+  const jobChange = (s: Settlement): [string, string] => {
+    if (!claims || s.change === undefined) return ['', '']
+    const { set, remove } = changeFields(s.change)
+    return [keys.job(s.delivery.jobId), JSON.stringify({ s: set, r: remove })]
   }
 
   return {
     kind: 'redis',
+    claims,
     async enqueue (vendor, jobs) {
       const k = keys.vendor(vendor)
       await redis.vfsEnqueue(k.queue, k.delayed, k.wake, k.base, keys.wakeChannel, vendor,
@@ -120,10 +141,11 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     async settle (limits, settlements) {
       const k = keys.vendor(limits.name)
       const { breaker } = limits
-      await redis.vfsSettle(k.queue, k.state, k.inflight, k.delayed, k.deadlines, k.deadLetter, k.wake,
+      const reply = await redis.vfsSettle(k.queue, k.state, k.inflight, k.delayed, k.deadlines, k.deadLetter, k.wake,
         now(), consumer, k.base, keys.wakeChannel, limits.name,
         breaker.windowMs, Math.max(100, Math.floor(breaker.windowMs / 10)), breaker.minCalls, breaker.failureRatio, breaker.halfOpenAfterMs,
         deadLetterMaxLen, ...settlements.flatMap(settlementArgs))
+      return settlements.map((_, i) => Number(reply[i + 1]) === 1)
     },
     async reindex (vendor, jobs) {
       const k = keys.vendor(vendor)

@@ -15,12 +15,12 @@ declare module 'ioredis' {
       ...setThenRemove: string[]): Result<string[] | 1 | null, Context>
     /** enqueue.lua: how many jobs were queued. */
     vfsEnqueue (queue: RedisKey, delayed: RedisKey, wake: RedisKey, base: string, channel: string, vendor: string, ...jobs: string[]): Result<number, Context>
-    /** take.lua: [blocked, wakeAt, then id, job, kind, deliveries, probe per delivery]. */
-    vfsTake (queue: RedisKey, state: RedisKey, inflight: RedisKey, delayed: RedisKey, wake: RedisKey, ...args: Array<string | number>): Result<Array<string | number>, Context>
+    /** take.lua: [blocked, wakeAt, then id, job, kind, deliveries, probe, createdAt, traceparent, claim per delivery]. */
+    vfsTake (queue: RedisKey, state: RedisKey, inflight: RedisKey, delayed: RedisKey, wake: RedisKey, ...args: Array<string | number>): Result<Array<string | number | string[]>, Context>
     /** renew.lua: the entry ids lost to another worker. */
     vfsRenew (queue: RedisKey, inflight: RedisKey, now: number, consumer: string, leaseMs: number, ...deliveries: Array<string | number>): Result<string[], Context>
-    /** settle.lua: the breaker's state afterwards. */
-    vfsSettle (...keysThenArgs: Array<string | number>): Result<'open' | 'closed', Context>
+    /** settle.lua: [the breaker's state afterwards, then 1 or 0 per delivery: its job change applied]. */
+    vfsSettle (...keysThenArgs: Array<string | number>): Result<Array<string | number>, Context>
     /** reindex.lua: how many jobs were listed. */
     vfsReindex (deadlines: RedisKey, base: string, ...jobs: Array<string | number>): Result<number, Context>
     /** snapshot.lua: counts, the oldest waiting entry, slots, the state hash's fields and the status counts. */

@@ -9,6 +9,7 @@ export const DEFAULT_JOB_TTL_MS = 30 * 24 * 60 * 60 * 1000
 /** Numbers kept as decimal strings; result as JSON; the rest as they are (a trace is set at creation only). */
 const NUMBERS = ['nextAttemptAt', 'deadline'] as const
 const STRINGS = ['error', 'lastError', 'holder', 'waiting', 'vendorRef'] as const
+const OPTIONAL = [...NUMBERS, ...STRINGS]
 const KEPT = [...STRINGS, 'trace'] as const
 
 /** A job as its Redis hash: JSON for payload and result, decimal strings for numbers, absent fields absent. */
@@ -60,7 +61,7 @@ export function changeFields (change: JobChange): { set: string[], remove: strin
   if (change.attempts !== undefined) set.push('attempts', String(change.attempts))
   if (change.result === null) remove.push('result')
   else if (change.result !== undefined) set.push('result', JSON.stringify(change.result))
-  for (const name of [...NUMBERS, ...STRINGS]) {
+  for (const name of OPTIONAL) {
     const value = change[name]
     if (value === null) remove.push(name)
     else if (value !== undefined) set.push(name, String(value))

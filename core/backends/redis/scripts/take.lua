@@ -33,17 +33,21 @@
     ARGV[11] breaker: half-open interval, ms
     ARGV[12] breaker: probes per interval
     ARGV[13] the vendor's key prefix, for its quota and status keys
-    ARGV[14...] quotas: limit, window ms, limit, window ms...
+    ARGV[14] the jobs' key prefix (`<prefix>:job:{`) to claim each job here too, in the same step;
+             '' to leave the claims to claim-job.lua (a Redis Cluster, where a job's hash is on another node)
+    ARGV[15...] quotas: limit, window ms, limit, window ms...
 
   Output:
-    { blocked, wakeAt, id, job, kind, deliveries, probe, createdAt, traceparent, id, job, ... }
+    { blocked, wakeAt, id, job, kind, deliveries, probe, createdAt, traceparent, claim, id, job, ... }
     blocked: '' (more may be granted now), 'empty', 'paused', 'breaker', 'rate', 'quota' or 'concurrency'
     wakeAt: when a take may grant again, ms since the epoch, or -1 (unknown: on a wake-up)
     kind: 'c' call, 'p' poll, 'x' expire; probe: 1 when the call is a half-open breaker's probe;
     traceparent: '' when the job is not traced
+    claim: with ARGV[14], what claim-job.lua would answer (the job's hash, or why it was refused); else ''
 ]]
 --- @include "includes/entries"
 --- @include "includes/index-job"
+--- @include "includes/claim-job"
 
 local rcall = redis.call
 local GROUP = 'workers'
@@ -88,6 +92,7 @@ local function deliver (entry, deliveries, kind, probe)
   out[#out + 1] = probe
   out[#out + 1] = fieldOf(entry[2], 'c')
   out[#out + 1] = fieldOf(entry[2], 't') or ''
+  out[#out + 1] = ''
 end
 
 -- The breaker refuses calls: hand out the waiting jobs that are past maxWaitMs, and nothing else.
@@ -138,7 +143,7 @@ end
 
 limit(tonumber(ARGV[9]) - rcall('ZCARD', KEYS[3]), 'concurrency', -1)
 
-for i = 14, #ARGV, 2 do
+for i = 15, #ARGV, 2 do
   local quotaLimit, window = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
   local key = base .. 'quota:' .. ARGV[i + 1]
   rcall('ZREMRANGEBYSCORE', key, '-inf', now - window - margin)
@@ -188,11 +193,21 @@ end
 if taken > 0 then
   rcall('HSET', KEYS[2], 'tat', from + taken * interval)
   if probe == 1 then rcall('HINCRBY', KEYS[2], 'probes', taken) end
-  for i = 3, #out, 7 do
+  for i = 3, #out, 8 do
     local holder = out[i] .. '#' .. out[i + 3]
     rcall('ZADD', KEYS[3], now + leaseMs, holder)
-    for q = 14, #ARGV, 2 do rcall('ZADD', base .. 'quota:' .. ARGV[q + 1], now, holder) end
-    if out[i + 2] == 'c' then indexJob(base, out[i + 1], 'processing', out[i + 5]) end
+    for q = 15, #ARGV, 2 do rcall('ZADD', base .. 'quota:' .. ARGV[q + 1], now, holder) end
+    if ARGV[14] == '' then
+      if out[i + 2] == 'c' then indexJob(base, out[i + 1], 'processing', out[i + 5]) end
+    else
+      local claim, before = claimJob(ARGV[14] .. out[i + 1] .. '}', out[i], out[i + 3], out[i + 2] == 'p' and 'poll' or 'call', ARGV[1])
+      out[i + 7] = claim
+      -- The claim knows where the job was listed: only its first call moves it from pending.
+      if out[i + 2] == 'c' and before == 'pending' then
+        rcall('ZREM', base .. 'status:pending', out[i + 1])
+        rcall('ZADD', base .. 'status:processing', out[i + 5], out[i + 1])
+      end
+    end
   end
 end
 
