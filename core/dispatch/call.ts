@@ -52,7 +52,7 @@ function input (run: ClaimedRun): VendorCall {
 
 /** An attempt: calls the vendor once and records its result, its acceptance, or why it failed. */
 export async function callVendor (run: ClaimedRun): Promise<Settlement> {
-  const { job, vendor, log } = run
+  const { vendor } = run
   const { config } = vendor
   let outcome: CallOutcome
   try {
