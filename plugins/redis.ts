@@ -199,8 +199,9 @@ function logOutages (client: RedisClient, what: string, log: RedisLog, errors: {
 }
 
 async function redisPlugin (app: FastifyInstance, opts: RedisPluginOptions): Promise<void> {
-  // The worker's claims, finishes and takes, and each POST's two writes, leave in as few writes as they can.
-  const redis = await createRedisClient(opts.url, { log: app.log, cluster: opts.cluster ?? false, autoPipelining: true })
+  // The worker's takes and settlements, and each POST's two writes, leave in as few writes as they can. Not on
+  // a Cluster, where ioredis' pipelines fail a command that meets a MOVED instead of following it.
+  const redis = await createRedisClient(opts.url, { log: app.log, cluster: opts.cluster ?? false, autoPipelining: opts.cluster !== true })
   app.decorate<RedisClient>('redis', redis)
   app.addHook('onClose', async () => {
     // QUIT needs a live connection; while Redis is down only a disconnect stops the reconnection loop.

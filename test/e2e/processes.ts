@@ -47,7 +47,7 @@ export function startProcess (t: TestContext, entry: string, env: Record<string,
 }
 
 /** Waits until a started service answers 200 on /health. */
-export async function healthy (started: Started, baseUrl: string, timeoutMs = 20_000): Promise<void> {
+export async function healthy (started: Started, baseUrl: string, timeoutMs = 60_000): Promise<void> {
   await waitFor(async () => {
     if (started.child.exitCode !== null) throw new Error(`process exited early:\n${started.output()}`)
     try {

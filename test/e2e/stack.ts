@@ -88,7 +88,7 @@ export async function startStack (t: TestContext & { testdir (): string }, opts:
   const api = startProcess(t, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, keep)
   await healthy(api, base)
   // The mock process listens on all its ports before the last one answers.
-  await waitFor(async () => (await fetch(`${dialects.urls.enrichHmacVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 20_000, 'mock vendors')
+  await waitFor(async () => (await fetch(`${dialects.urls.enrichHmacVendor}/admin/stats`).catch(() => undefined))?.ok || undefined, 60_000, 'mock vendors')
   if (mocks.child.exitCode !== null) throw new Error(mocks.output())
 
   const dispatcher = new Agent({ connections: 50 })
