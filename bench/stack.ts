@@ -127,6 +127,8 @@ export async function startService (name: string, mocks: Mocks, opts: { redisUrl
     MOCK_VENDORS: 'off',
     ASYNC_VENDOR_SECRET: SECRET,
     ...MAPPED_SECRETS,
+    // Intake is measured, not embedded mode's bound on kept jobs: the runs post far more than its default.
+    EMBEDDED_MAX_JOBS: '100000000',
     ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl }),
     ...opts.env
   }

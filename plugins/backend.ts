@@ -39,7 +39,6 @@ async function backendPlugin (app: FastifyInstance): Promise<void> {
     consumer: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     vendors: [...vendors.keys()],
     subscriber,
-    cluster: redis.cluster,
     ...(jobs === undefined ? {} : { store: createCachedStore(jobs, app.redis, { cache: redisKeys(redis.prefix).job }), waiting: jobs, index: jobs })
   })
   app.decorate('backend', backend)

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis'
 import { type Backend, queued, replayJob } from '../../backend.js'
 import type { DispatchSettings } from '../../dispatch/queue.js'
 import type { JobIndex } from '../../listing.js'
@@ -8,7 +9,7 @@ import { createRedisIdempotencyKeys } from './idempotency.js'
 import { redisKeys } from './keys.js'
 import { createRedisIndex } from './listing.js'
 import { createRedisQueue } from './queue.js'
-import { createRedisStore } from './store.js'
+import { createRedisStore, toHash } from './store.js'
 import { createRedisTokenCache } from './token-cache.js'
 
 export interface RedisBackendOptions extends DispatchSettings {
@@ -25,8 +26,6 @@ export interface RedisBackendOptions extends DispatchSettings {
   index?: JobIndex
   /** ...and, for the reconciler, the waiting ones straight from MongoDB. */
   waiting?: WaitingJobs
-  /** A Redis Cluster: a job's hash and its vendor's queue live on different nodes, so no script touches both. */
-  cluster?: boolean
   now?: () => number
 }
 
@@ -38,8 +37,11 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   const keys = redisKeys(opts.prefix)
   const store = opts.store ?? createRedisStore(redis, keys, opts.jobTtlMs)
   const own = opts.store === undefined
-  // With the jobs beside the queues in one Redis, taking a job claims it and settling it records its outcome.
-  const queue = await createRedisQueue(redis, { ...opts, keys, claims: own && opts.cluster !== true })
+  // With the jobs beside the queues in one Redis, submitting a job queues it, taking it claims it and settling
+  // it records its outcome, each in one step.
+  // On a Redis Cluster a job's hash and its vendor's queue live on different nodes: no script touches both.
+  const together = own && !(redis instanceof Cluster)
+  const queue = await createRedisQueue(redis, { ...opts, keys, claims: together })
   return {
     store,
     queue,
@@ -47,11 +49,17 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
     tokens: createRedisTokenCache(redis, keys),
     submit: (job) => tracedSubmit(job, async (traced) => {
       const entry = [queued(traced)]
-      // Redis mode sends both at once; a worker that meets the entry before the job waits for it (runDelivery).
-      // Full mode writes MongoDB first: should the process die in between, the reconciler finds the pending
-      // job without an entry once its grace is over and queues it.
-      if (own) await Promise.all([store.create(traced), queue.enqueue(traced.vendor, entry)])
-      else {
+      if (together) {
+        const k = keys.vendor(traced.vendor)
+        const created = await redis.vfsSubmit(keys.job(traced.id), k.queue, k.wake, opts.jobTtlMs, k.base, keys.wakeChannel, traced.vendor,
+          traced.id, traced.createdAt, traced.trace ?? '', ...Object.entries(toHash(traced)).flat())
+        if (created === 0) throw new Error(`job ${traced.id} already exists`)
+      } else if (own) {
+        // A Cluster writes both at once on their two nodes; a worker that meets the entry before the job waits for it (runDelivery).
+        await Promise.all([store.create(traced), queue.enqueue(traced.vendor, entry)])
+      } else {
+        // Full mode writes MongoDB first: should the process die in between, the reconciler finds the pending
+        // job without an entry once its grace is over and queues it.
         await store.create(traced)
         await queue.enqueue(traced.vendor, entry)
       }

@@ -8,6 +8,9 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** create-job.lua: 1 when created, 0 when the id exists. */
     vfsCreateJob (job: RedisKey, ttlMs: number, ...hash: string[]): Result<0 | 1, Context>
+    /** submit.lua: 1 when created and queued, 0 when the id exists. */
+    vfsSubmit (job: RedisKey, queue: RedisKey, wake: RedisKey, ttlMs: number, base: string, channel: string, vendor: string,
+      id: string, createdAt: number, trace: string, ...hash: string[]): Result<0 | 1, Context>
     /** claim-job.lua: the claimed job's hash as a flat array, or why it was refused. */
     vfsClaimJob (job: RedisKey, entry: string, deliveries: number, kind: string, now: number): Result<string[] | 'missing' | 'done' | 'held', Context>
     /** update-job.lua: the changed hash (or 1), or null when the compared field held something else. */
@@ -54,6 +57,7 @@ const lua = (name: string): string => readFileSync(join(dir, `${name}.lua`), 'ut
 /** Each script with its number of keys; undefined: the caller passes the count first. */
 const SCRIPTS: Record<string, [file: string, keys: number | undefined]> = {
   vfsCreateJob: ['create-job', 1],
+  vfsSubmit: ['submit', 3],
   vfsClaimJob: ['claim-job', 1],
   vfsUpdateJob: ['update-job', 1],
   vfsEnqueue: ['enqueue', 3],
