@@ -12,9 +12,6 @@
     1 - created
     0 - a job with this id exists; nothing changed
 ]]
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return 0
-end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1
+--- @include "includes/create-job"
+
+return createJob(KEYS[1], ARGV[1], 2) and 1 or 0

@@ -22,14 +22,13 @@
     1 - created and queued
     0 - a job with this id exists; nothing changed
 ]]
+--- @include "includes/create-job"
 --- @include "includes/entries"
 --- @include "includes/wake"
 
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if not createJob(KEYS[1], ARGV[1], 8) then
   return 0
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 8))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
 addEntry(KEYS[2], ARGV[5], 'c', ARGV[6], ARGV[7])
 redis.call('ZADD', ARGV[2] .. 'status:pending', ARGV[6], ARGV[5])
 wakeUp(KEYS[3], ARGV[3], ARGV[4])

@@ -4,21 +4,13 @@ import t, { test } from 'tap'
 import { redisKeys } from '../../../../core/backends/redis/keys.js'
 import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
 import { createRedisStore } from '../../../../core/backends/redis/store.js'
-import type { Delivery, VendorLimits } from '../../../../core/dispatch/queue.js'
+import type { Delivery } from '../../../../core/dispatch/queue.js'
 import type { Job } from '../../../../core/job.js'
 import { redisFor, skipWithoutRedis, type Teardown } from '../../../redis-server.js'
+import { LIMITS } from '../../dispatch/queue-contract.js'
 
 /** One Redis holding jobs and queues: the take claims each job and the settlement records its change, in one step each. */
 const skip = skipWithoutRedis(t)
-
-const LIMITS: VendorLimits = {
-  name: 'v',
-  rateLimit: { perSecond: 1000, burst: 1000 },
-  quotas: [],
-  concurrency: 100,
-  breaker: { minCalls: 4, failureRatio: 0.5, windowMs: 10_000, halfOpenAfterMs: 1000, probes: 1 },
-  maxWaitMs: 60_000
-}
 
 async function setup (t: Teardown) {
   const { url, prefix } = await redisFor(t)
