@@ -7,31 +7,44 @@ import docsPlugin from './plugins/docs.js'
 import errorHandlerPlugin, { frameworkErrors } from './plugins/error-handler.js'
 import adminAuthPlugin from './plugins/admin-auth.js'
 import healthPlugin from './plugins/health.js'
+import historyPlugin from './plugins/history.js'
 import jobListingPlugin from './plugins/job-listing.js'
 import jobLogsPlugin from './plugins/job-logs.js'
 import { requestId } from './core/input/request-id.js'
+import batchesPlugin from './plugins/batches.js'
 import jobsPlugin from './plugins/jobs.js'
+import notifierPlugin from './plugins/notifier.js'
+import waitsPlugin from './plugins/waits.js'
+import intakePlugin from './plugins/intake.js'
+import teamAuthPlugin from './plugins/team-auth.js'
+import teamsPlugin from './plugins/teams.js'
+import spendPlugin from './plugins/spend.js'
 import jsonBodyPlugin from './plugins/json-body.js'
 import loadPlugin from './plugins/load.js'
 import metricsPlugin from './plugins/metrics.js'
 import mongoPlugin from './plugins/mongo.js'
-import mockVendorsPlugin from './plugins/mock-vendors.js'
 import redisPlugin from './plugins/redis.js'
+import resultsPlugin from './plugins/results.js'
 import { registerRouteTracing } from './plugins/tracing.js'
 import vendorAdminPlugin from './plugins/vendor-admin.js'
 import vendorsPlugin from './plugins/vendors.js'
 import workerPlugin from './plugins/worker.js'
+import batchRoutes from './routes/batches.js'
 import dashboardRoutes from './routes/dashboard.js'
 import healthRoutes from './routes/health.js'
 import jobsRoutes from './routes/jobs.js'
 import listingRoutes from './routes/listing.js'
 import metricsRoutes from './routes/metrics.js'
 import { operationsSchemas, sharedSchemas } from './routes/schemas.js'
+import teamRoutes from './routes/teams.js'
 import vendorRoutes from './routes/vendors.js'
 import webhookRoutes from './routes/webhooks.js'
 import webhooksPlugin from './plugins/webhooks.js'
 
 export const BODY_LIMIT = 1024 * 1024
+
+/** Credentials a log line must never show, whoever logs a request's headers: teams' keys and the admin token. */
+const LOG_REDACT = { paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'], censor: '[redacted]' }
 
 const ajvCompilers = AjvCompiler()
 
@@ -56,8 +69,12 @@ export async function registerInfrastructure (app: FastifyInstance, config: Conf
   if (config.mongo !== undefined) await app.register(mongoPlugin, { url: config.mongo.url })
   await app.register(backendPlugin)
   await app.register(metricsPlugin)
+  await app.register(historyPlugin)
   await app.register(vendorsPlugin)
+  // Before the worker: every process that ends jobs keeps their results and ends their followers.
+  await app.register(resultsPlugin)
   await app.register(workerPlugin, { enabled: config.worker === 'in-process' })
+  await app.register(notifierPlugin, { enabled: config.worker === 'in-process' })
   await app.register(healthPlugin)
 }
 
@@ -69,7 +86,8 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
     genReqId: requestId,
     schemaController: { compilersFactory: { buildValidator } },
     frameworkErrors,
-    ...opts
+    ...opts,
+    ...(typeof opts.logger === 'object' ? { logger: { redact: LOG_REDACT, ...opts.logger } } : {})
   }).withTypeProvider<TypeBoxTypeProvider>()
   // Only JSON is accepted: Fastify parses text/plain by default, which would let a string in as a job.
   app.removeContentTypeParser('text/plain')
@@ -81,16 +99,25 @@ export async function buildApp (config: Config, opts: FastifyServerOptions = {})
   await app.register(jsonBodyPlugin)
   await registerInfrastructure(app, config)
   await app.register(docsPlugin)
-  if (config.mockVendors === 'in-process') await app.register(mockVendorsPlugin)
+  // Loaded only where they run: no other process reads the mock vendors' code.
+  if (config.mockVendors === 'in-process') await app.register((await import('./plugins/mock-vendors.js')).default)
   await app.register(loadPlugin)
+  await app.register(teamAuthPlugin)
+  await app.register(intakePlugin)
+  await app.register(spendPlugin)
+  await app.register(waitsPlugin)
   await app.register(jobsPlugin)
+  await app.register(batchesPlugin)
   await app.register(webhooksPlugin)
   await app.register(adminAuthPlugin)
   await app.register(vendorAdminPlugin)
   await app.register(jobListingPlugin)
+  await app.register(teamsPlugin)
   await app.register(jobsRoutes)
+  await app.register(batchRoutes)
   await app.register(listingRoutes)
   await app.register(vendorRoutes)
+  await app.register(teamRoutes)
   await app.register(webhookRoutes)
   await app.register(healthRoutes)
   await app.register(metricsRoutes)

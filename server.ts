@@ -7,7 +7,8 @@ await start({
   role: 'api',
   build: (config) => buildApp(config, {
     logger: { level: config.logLevel },
-    connectionTimeout: 30_000,
+    // A socket quiet for this long is closed: longer than the longest long poll (?wait=60).
+    connectionTimeout: 90_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000
   }),

@@ -26,7 +26,8 @@ export async function start (entry: Entry): Promise<FastifyInstance> {
   let app: FastifyInstance
   let tracing: Tracing | undefined
   try {
-    config = loadConfig()
+    // A standalone worker serves no job route: it needs TEAMS_FILE, not the teams' keys.
+    config = loadConfig(process.env, { teamKeys: entry.role === 'api' })
     if (config.tracing) tracing = startTracing(entry.role)
     app = await entry.build(config)
     await app.ready()

@@ -5,9 +5,13 @@ import { type BenchRedis, countStatus, openFiller, startRedis } from './redis.js
 import type { Settings } from './scenarios.js'
 import { type Mocks, type Service, VENDORS } from './stack.js'
 import { describe, medianOf, type Pipeline, type Rounds, type Throughput, throughput } from './throughput.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { redisKeys } from '../core/backends/redis/keys.js'
 import { defineScripts } from '../core/backends/redis/scripts.js'
+import { DEFAULT_TEAM } from '../core/job.js'
 
 /** A vendor's jobs on the service's Redis: filled by `filler`, counted from the vendor's status indexes. */
 function vendorPipeline (redis: BenchRedis, filler: Awaited<ReturnType<typeof openFiller>>, vendor: string, name = 'service'): Pipeline {
@@ -33,7 +37,7 @@ async function unfinished (redis: BenchRedis, vendor: string): Promise<string> {
     }))
     lines.push(`${count} listed ${status}${jobs.length > 0 ? ` (${jobs.join('; ')})` : ''}`)
   }
-  lines.push(`${await redis.client.xlen(k.queue)} entries in the queue, ${await redis.client.zcard(k.delayed)} delayed`)
+  lines.push(`${await redis.client.llen(k.ready(DEFAULT_TEAM))} entries waiting, ${await redis.client.xlen(k.queue)} handed out, ${await redis.client.zcard(k.delayed)} delayed`)
   return lines.join('; ')
 }
 
@@ -51,7 +55,7 @@ function serviceScripts (): Map<string, string> {
  * from one producer connection kept open, standalone worker processes, completions counted from the
  * store's `complete` index.
  */
-export async function serviceSide (redis: BenchRedis, service: Service, vendor: string): Promise<Side> {
+async function serviceSide (redis: BenchRedis, service: Service, vendor: string): Promise<Side> {
   await redis.client.flushall()
   const filler = await openFiller(redis.url, [vendor])
   const workers: Child[] = []
@@ -150,6 +154,35 @@ export async function e2ePhase (redis: BenchRedis, service: Service | undefined,
     }
   }
   return { e2e: out, calls }
+}
+
+/**
+ * The cost of the budget check (issue #16): one worker, with a TEAMS_FILE that gives the jobs' team (open
+ * mode's `default`, which the filler's jobs belong to) a budget no run exhausts, serving syncVendor (no
+ * cost: no reservation) and `budgetedVendor` (the same mock, with a cost: each take reserves against the
+ * team's budget ledger and each settlement gives back the unused part) in interleaved rounds.
+ */
+export async function budgetPhase (redis: BenchRedis, service: Service, mocks: Mocks, s: Settings): Promise<E2e> {
+  await redis.client.flushall()
+  const dir = mkdtempSync(join(tmpdir(), 'vfs-bench-teams-'))
+  const teamsFile = join(dir, 'teams.json')
+  writeFileSync(teamsFile, JSON.stringify({ [DEFAULT_TEAM]: { keys: [{ env: 'BENCH_TEAM_KEY' }], budget: { limit: 1_000_000_000, window: '30d' } } }))
+  const vendors = [VENDORS.sync, VENDORS.budgeted]
+  const filler = await openFiller(redis.url, vendors)
+  let workers: Child[] = []
+  try {
+    workers = await service.startWorkers(1, { TEAMS_FILE: teamsFile })
+    const out: E2e = {}
+    await compare([
+      { key: 'unbudgeted1', pipeline: vendorPipeline(redis, filler, VENDORS.sync) },
+      { key: 'budgeted1', pipeline: vendorPipeline(redis, filler, VENDORS.budgeted) }
+    ], s, mocks, s.syncJobs, out)
+    return out
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()))
+    await filler.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /**

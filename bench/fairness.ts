@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { redisKeys } from '../core/backends/redis/keys.js'
+import { DEFAULT_TEAM } from '../core/job.js'
 import { median, STALL_MS } from './throughput.js'
 import { type BenchRedis, countStatus, openFiller } from './redis.js'
 import type { Settings } from './scenarios.js'
 import { type Service, SLOW_RATE, VENDORS } from './stack.js'
 
 /** Times from POST to complete of one flow of jobs, ms. */
-export interface Latency {
+interface Latency {
   jobs: number
   completed: number
   p50: number
@@ -104,7 +105,7 @@ export async function fairnessPhase (redis: BenchRedis, api: Service, s: Setting
     const loaded = await flow(redis, api, s.flowRate, s.flowSeconds)
     const elapsed = (Date.now() - started) / 1000
     const slowDone = await countStatus(redis.client, VENDORS.slow, 'complete') - slowBefore
-    const limitedLeft = await redis.client.xlen(redisKeys().vendor(VENDORS.slow).queue)
+    const limitedLeft = await redis.client.llen(redisKeys().vendor(VENDORS.slow).ready(DEFAULT_TEAM))
     const limitedDelivered = slowDone / elapsed
     console.log(`  fairness, ${s.backlog} jobs queued on ${VENDORS.slow}: ${loaded.completed}/${loaded.jobs} complete, p50 ${loaded.p50} ms, p97.5 ${loaded.p97_5} ms, p99 ${loaded.p99} ms, max ${loaded.max} ms;` +
       ` ${VENDORS.slow} delivered ${limitedDelivered.toFixed(1)}/s (limit ${SLOW_RATE}/s), ${limitedLeft} left`)

@@ -3,7 +3,7 @@ import autocannon from 'autocannon'
 /** The seed's load: 200 concurrent users. */
 export const CONNECTIONS = 200
 
-export const JOB_BODY = JSON.stringify({ vendor: 'syncVendor', type: 'user_data', userId: 123 })
+const JOB_BODY = JSON.stringify({ vendor: 'syncVendor', type: 'user_data', userId: 123 })
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
 export interface Figures {
@@ -22,6 +22,8 @@ export interface Figures {
 export interface LoadOptions {
   url: string
   seconds: number
+  /** The seed's 200 unless told. */
+  connections?: number
   requests?: autocannon.Request[]
   setupClient? (client: autocannon.Client): void
 }
@@ -29,7 +31,7 @@ export interface LoadOptions {
 async function cannon (opts: LoadOptions, seconds: number): Promise<autocannon.Result> {
   return autocannon({
     url: opts.url,
-    connections: CONNECTIONS,
+    connections: opts.connections ?? CONNECTIONS,
     duration: seconds,
     timeout: 10,
     ...(opts.requests === undefined ? {} : { requests: opts.requests }),
@@ -67,11 +69,16 @@ export function getJobs (url: string, ids: readonly string[], seconds: number): 
   })
 }
 
+/** How long a waiting user's GET waits for its job (`?wait=`): well within autocannon's timeout of 10 s. */
+const WAIT_S = 5
+
 /**
  * Like the seed's k6 test: each connection is a user that posts a job (sync and async vendors in turn),
- * then polls it until it is complete or failed, then posts the next.
+ * then polls it until it is complete or failed, then posts the next. With `wait`, the user waits on its job
+ * (`GET /jobs/{id}?wait=`) instead of polling it.
  */
-export async function mixed (url: string, seconds: number, warmupSeconds: number): Promise<Figures> {
+export async function mixed (url: string, seconds: number, warmupSeconds: number, opts: { wait?: boolean } = {}): Promise<Figures> {
+  const read = opts.wait === true ? `?wait=${WAIT_S}` : ''
   let flows = 0
   let counting = false
   let user = 0
@@ -81,7 +88,7 @@ export async function mixed (url: string, seconds: number, warmupSeconds: number
     client.setRequests([{
       setupRequest: (req) => id === undefined
         ? { ...req, method: 'POST', path: '/jobs', headers: JSON_HEADERS, body: JSON.stringify({ vendor, type: 'user_data', userId: 123 }) }
-        : { ...req, method: 'GET', path: `/jobs/${id}`, headers: {}, body: '' },
+        : { ...req, method: 'GET', path: `/jobs/${id}${read}`, headers: {}, body: '' },
       onResponse: (status, body) => {
         if (status === 202) {
           id = (JSON.parse(body) as { request_id: string }).request_id

@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -71,13 +72,25 @@ export function start (name: string, command: string, args: string[], env: Recor
   return started
 }
 
+/** What every process the bench starts runs with, under its own settings. */
+const QUIET = { LOG_LEVEL: 'warn', FASTIFY_CLOSE_GRACE_DELAY: '5000' }
+
 /** One of the project's TypeScript entry points run with `node --import tsx`, plus any node flags. */
 export function startNode (name: string, entry: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Child {
-  return start(name, process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
-    LOG_LEVEL: 'warn',
-    FASTIFY_CLOSE_GRACE_DELAY: '5000',
-    ...env
-  })
+  return start(name, process.execPath, [...nodeArgs, '--import', 'tsx', entry], { ...QUIET, ...env })
+}
+
+/** Builds the service as `npm start` does (tsc into dist/): the bench measures what runs in production. */
+export function buildService (): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' })
+}
+
+/**
+ * One of the service's entry points as `npm start` runs it: built into dist/ (buildService) and run by plain
+ * node. Run through tsx instead, every closure the service makes per call also pays esbuild's name helper.
+ */
+export function startBuilt (name: string, entry: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Child {
+  return start(name, process.execPath, [...nodeArgs, join(ROOT, 'dist', entry.replace(/\.ts$/, '.js'))], { ...QUIET, ...env })
 }
 
 /** Stops every child still running, gracefully first (a --cpu-prof profile is written on a clean exit). */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import { DEFAULT_TEAM } from '../core/job.js'
 import { createRedisBackend } from '../core/backends/redis/index.js'
 import { redisKeys } from '../core/backends/redis/keys.js'
 import { atExit, type Child, freePort, start, waitUntil } from './processes.js'
@@ -56,8 +57,8 @@ const BATCH = 5_000
 export interface Filler {
   /** The local ports of its connections: how Redis (CLIENT LIST, MONITOR) tells them apart. */
   ports (): number[]
-  /** Stores and queues `n` of `vendor`'s jobs; returns their ids unless `keepIds` is false. */
-  fill (n: number, vendor: string, keepIds?: boolean): Promise<string[]>
+  /** Stores and queues `n` of `vendor`'s jobs, of `team` (by default the open mode's), or of each team in turn; returns their ids unless `keepIds` is false. */
+  fill (n: number, vendor: string, keepIds?: boolean, team?: string | string[]): Promise<string[]>
   close (): Promise<void>
 }
 
@@ -65,24 +66,26 @@ export interface Filler {
  * A producer with the service's own backend and scripts: each job is `backend.submit`, the create-job
  * and enqueue scripts (EVALSHA each), auto-pipelined in batches. `vendors` get their consumer groups now.
  */
-export async function openFiller (url: string, vendors: string[]): Promise<Filler> {
+export async function openFiller (url: string, vendors: string[], weightOf?: (team: string) => number): Promise<Filler> {
   const redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 1 })
   const subscriber = redis.duplicate()
   const backend = await createRedisBackend(redis, {
-    prefix: 'vfs', jobTtlMs: 30 * 24 * 3_600_000, consumer: 'bench-fill', vendors, subscriber, leaseMs: 30_000, marginMs: 0
+    prefix: 'vfs', jobTtlMs: 30 * 24 * 3_600_000, consumer: 'bench-fill', vendors, subscriber, leaseMs: 30_000, marginMs: 0, ...(weightOf === undefined ? {} : { weightOf })
   })
   let userId = 0
   return {
     ports: () => [redis, subscriber].map((c) => c.stream?.localPort).filter((p): p is number => p !== undefined),
-    async fill (n, vendor, keepIds = true) {
+    async fill (n, vendor, keepIds = true, team = DEFAULT_TEAM) {
       const ids: string[] = []
+      const teams = Array.isArray(team) ? team : [team]
       for (let done = 0; done < n;) {
         const size = Math.min(BATCH, n - done)
         const now = Date.now()
-        await Promise.all(Array.from({ length: size }, () => {
+        await Promise.all(Array.from({ length: size }, (_, i) => {
           const id = randomUUID()
           if (keepIds) ids.push(id)
-          return backend.submit({ id, vendor, status: 'pending', payload: { type: 'user_data', userId: ++userId }, attempts: 0, createdAt: now, updatedAt: now })
+          const of = teams[(done + i) % teams.length] ?? DEFAULT_TEAM
+          return backend.submit({ id, vendor, team: of, status: 'pending', payload: { type: 'user_data', userId: ++userId }, attempts: 0, createdAt: now, updatedAt: now })
         }))
         done += size
       }

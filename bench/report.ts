@@ -3,6 +3,10 @@ import { join } from 'node:path'
 import type { Calls } from './calls.js'
 import type { CodeState, Machine } from './environment.js'
 import type { Fairness } from './fairness.js'
+import type { Delivered } from './limits.js'
+import type { TeamsBench } from './teams.js'
+import type { Telling } from './telling.js'
+import { type CacheBench, cacheRows } from './results-cache.js'
 import type { Figures } from './load.js'
 import { ROOT } from './processes.js'
 import type { Http, Memory, Settings } from './scenarios.js'
@@ -21,6 +25,10 @@ export interface Results {
   /** Redis calls per completed job, 1 worker: `service` and `bullmq`. */
   calls: Record<string, Calls>
   fairness?: Fairness
+  teams?: TeamsBench
+  limits?: Record<string, Delivered>
+  telling?: Telling
+  cache?: CacheBench
   memory?: Memory
 }
 
@@ -93,12 +101,64 @@ function fairnessRows (f: Fairness | undefined): string[] {
   ]
 }
 
+function teamsRows (t: TeamsBench | undefined): string[] {
+  if (t === undefined) return ['| teams | not run | | | | | | | | | |']
+  const r = ratio(t.hundredTeams.jobsPerSec, t.oneTeam.jobsPerSec)
+  return [
+    e2eRow('e2e sync vendor, 1 worker, every job of one team (open mode is one team)', t.oneTeam, '', undefined, '', ''),
+    e2eRow('e2e sync vendor, 1 worker, jobs spread over 100 teams', t.hundredTeams, 'one team, same rounds', r, '≥ 0.9x', verdict(r === undefined ? undefined : r >= 0.9)),
+    `| teams: a small team's jobs (2/s) beside ${t.small.backlog.toLocaleString('en-US')} of a large team's on a vendor limited to 20/s, submission to complete | ${t.small.completed}/${t.small.jobs} complete | ${n(t.small.p50)} | | ${n(t.small.p99)} | max ${n(t.small.max)} ms | | | | p99 about one fair interval (≤ 1 s), not the backlog's length | ${verdict(t.small.p99 <= 1000 && t.small.completed === t.small.jobs)} |`,
+    `| teams: two backlogged teams of weights 3 and 1 on the limited vendor, the heavier team's share | ${n(100 * t.split.share, 1)}% of ${t.split.calls} calls | | | | | | 75% | | within 10 points | ${verdict(Math.abs(t.split.share - 0.75) <= 0.1)} |`
+  ]
+}
+
+function limitsRows (l: Record<string, Delivered> | undefined): string[] {
+  if (l === undefined) return ['| limits at the vendor | not run | | | | | | | | | |']
+  return Object.entries(l).map(([vendor, d]) => {
+    const r = ratio(d.delivered, d.perSecond)
+    return `| limits: ${vendor}, ${d.perSecond}/s with a burst of ${d.burst}, 2 workers, delivered over a backlog | ${n(d.delivered, 2)} calls/s | | | | busiest second at the mock: ${d.busiestSecond} (allowed ${d.allowed}) | | its declared rate | ${x(r)} | ≥ 0.95x, busiest second ≤ allowed | ${verdict(r === undefined ? undefined : r >= 0.95 && d.busiestSecond <= d.allowed)} |`
+  })
+}
+
+/** Issue #17's targets: a batch takes jobs at least this many times faster than single POSTs, and a long poll wakes within this many ms. */
+const BATCH_TARGET = 5
+const WAKE_P99_MS = 100
+
+function tellingRows (t: Telling | undefined): string[] {
+  const rows: string[] = []
+  const intake = t?.intake
+  if (intake === undefined) rows.push('| batch intake | not run | | | | | | | | | |')
+  else {
+    const single = intake.single.reqPerSec
+    const batch = intake.batch.reqPerSec * intake.batchSize
+    const r = ratio(batch, single)
+    rows.push(
+      httpRow('POST /jobs, redis, no worker: jobs acknowledged/s (the batch rounds\' peer)', intake.single, '', undefined, '', ''),
+      `| POST /jobs/batch of ${intake.batchSize.toLocaleString('en-US')}, redis, ${intake.batchConnections} connections, no worker | ${n(batch)} jobs/s (${n(intake.batch.reqPerSec, 1)} batches/s) | ${intake.batch.p50} | ${intake.batch.p97_5} | ${intake.batch.p99} | ${intake.batch.errors} | ${intake.batch.non2xx} | single POST /jobs, same rounds | ${x(r)} | ≥ ${BATCH_TARGET}x | ${verdict(r === undefined ? undefined : r >= BATCH_TARGET && intake.batch.non2xx === 0)} |`
+    )
+  }
+  const w = t?.wakeUp
+  rows.push(w === undefined
+    ? '| long-poll wake-up | not run | | | | | | | | | |'
+    : `| long-poll wake-up, redis, API and 1 worker apart: the job's end (its updated_at) to the answer at the client | ${w.samples} jobs | ${n(w.p50)} | | ${n(w.p99)} | max ${n(w.max)} ms | | | | p99 ≤ ${WAKE_P99_MS} ms | ${verdict(w.p99 <= WAKE_P99_MS)} |`)
+  const l = t?.load
+  if (l === undefined) rows.push('| load test waiting instead of polling | not run | | | | | | | | | |')
+  else {
+    const jobs = (f: Figures): string => `${n(f.flowsPerSec)} jobs done/s`
+    rows.push(
+      `| load test (200 users, redis, 1 worker), polling | ${n(l.polling.requestsPerJob, 1)} requests per job done | ${l.polling.p50} | ${l.polling.p97_5} | ${l.polling.p99} | ${l.polling.errors} | ${l.polling.non2xx} | ${jobs(l.polling)} | | | |`,
+      `| load test (200 users, redis, 1 worker), waiting (?wait=) | ${n(l.waiting.requestsPerJob, 1)} requests per job done | ${l.waiting.p50} | ${l.waiting.p97_5} | ${l.waiting.p99} | ${l.waiting.errors} | ${l.waiting.non2xx} | polling; ${jobs(l.waiting)} | ${x(ratio(l.waiting.requestsPerJob, l.polling.requestsPerJob))} | fewer requests per job | ${verdict(l.waiting.requestsPerJob < l.polling.requestsPerJob)} |`
+    )
+  }
+  return rows
+}
+
 function redisCost (cost: NonNullable<Memory['redisUsecPerCall']>, jobs: string): string {
   const pair = (cmd: string): string => `${cmd.toUpperCase()} ${n(cost.zero[cmd], 2)} → ${n(cost.scaled[cmd], 2)}`
   return `Redis CPU per call during the rounds, µs, at 0 → ${jobs} stored: ${pair('evalsha')} (create-job), ${pair('hgetall')} (GET).`
 }
 
-export function table (res: Results): string {
+function table (res: Results): string {
   const { http: h, e2e: e, memory } = res
   const m = res.machine
   const postRatio = ratio(h.redisPost?.reqPerSec, h.baselinePost?.reqPerSec)
@@ -119,6 +179,7 @@ export function table (res: Results): string {
   const [redisGetR, redisGetMet] = getTarget(h.redisGet)
   const [sync1R, sync1Met] = e2eTarget(e.sync1, e.bullmq1)
   const [sync2R, sync2Met] = e2eTarget(e.sync2, e.bullmq2)
+  const budgetR = ratio(e.budgeted1?.jobsPerSec, e.unbudgeted1?.jobsPerSec)
   const jobs = res.settings.scaleJobs.toLocaleString('en-US')
   const flows = h.mixed?.flowsPerSec === undefined ? '' : ` (${n(h.mixed.flowsPerSec)} jobs done/s)`
   const rows = [
@@ -142,7 +203,13 @@ export function table (res: Results): string {
     e2eRow('e2e default protocol (syncVendor), 1 worker, mapped rounds', e.protocol1, '', undefined, '', ''),
     e2eRow('e2e mapped vendor (jsonata + bearer) on the sync mock, 1 worker', e.mapped1, 'default protocol, same rounds', ratio(e.mapped1?.jobsPerSec, e.protocol1?.jobsPerSec), 'reported (#10)', ''),
     e2eRow('e2e directoryVendor (vendors.example.json: GET, query key), 1 worker', e.directory1, 'default protocol, same rounds', ratio(e.directory1?.jobsPerSec, e.protocol1?.jobsPerSec), 'reported (#10)', ''),
+    e2eRow('e2e syncVendor, no cost, 1 worker, budget rounds', e.unbudgeted1, '', undefined, '', ''),
+    e2eRow('e2e the same vendor with a cost, against a team budget, 1 worker', e.budgeted1, 'no cost, same rounds', budgetR, '≥ 0.95x (budget check ≤ 5%, #16)', verdict(budgetR === undefined ? undefined : budgetR >= 0.95)),
     ...fairnessRows(res.fairness),
+    ...teamsRows(res.teams),
+    ...limitsRows(res.limits),
+    ...tellingRows(res.telling),
+    ...cacheRows(res.cache),
     httpRow(`POST /jobs, redis, ${jobs} stored`, h.redisPostScaled, 'POST /jobs, redis, 0', ratio(h.redisPostScaled?.reqPerSec, h.redisPost?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisPostScaled, h.redisPost)),
     httpRow(`GET /jobs/{id}, redis, ${jobs} stored`, h.redisGetScaled, 'GET /jobs/{id}, redis, 0', ratio(h.redisGetScaled?.reqPerSec, h.redisGet?.reqPerSec), '≥ 0.9x, p50/p99 ≤ 1.1x', scaled(h.redisGetScaled, h.redisGet)),
     `| Redis memory per stored and queued job | ${memory === undefined ? 'not run' : `${n(memory.bytesPerJob)} bytes`} | | | | | | | | | |`

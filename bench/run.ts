@@ -8,16 +8,21 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { codeState, machine } from './environment.js'
 import { summariseProfiles } from './cpuprofile.js'
-import { e2ePhase, mappedPhase } from './e2e.js'
+import { budgetPhase, e2ePhase, mappedPhase } from './e2e.js'
 import { fairnessPhase } from './fairness.js'
+import { limitsPhase } from './limits.js'
+import { teamsPhase } from './teams.js'
+import { tellingPhase } from './telling.js'
+import { cachePhase } from './results-cache.js'
 import { CONNECTIONS } from './load.js'
-import { stopAll } from './processes.js'
+import { buildService, stopAll } from './processes.js'
 import { startRedis } from './redis.js'
 import { type Results, write } from './report.js'
 import { httpPhase, mixedPhase, type Settings } from './scenarios.js'
 import { FLEET_CONCURRENCY, startMocks, startService, WORKER_CALLS } from './stack.js'
 
-const SCENARIOS = ['baseline', 'embedded', 'metrics', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'calls', 'e2e-async', 'mapped', 'fairness']
+const SCENARIOS = ['baseline', 'embedded', 'metrics', 'redis-post', 'redis-get', 'scale-post', 'scale-get', 'mixed', 'e2e-sync', 'bullmq', 'calls', 'e2e-async', 'mapped', 'budget', 'fairness', 'teams', 'limits',
+  'batch', 'wait-latency', 'wait-load', 'cache']
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } }
@@ -61,15 +66,16 @@ async function main (): Promise<Results> {
       connections: CONNECTIONS,
       workerCalls: WORKER_CALLS,
       fleetConcurrency: FLEET_CONCURRENCY,
-      processes: 'each API, worker and the baseline its own `node --import tsx` process, LOG_LEVEL=warn; mock vendors one process; autocannon in the bench process'
+      processes: 'each API, worker and the baseline its own process (the service built by tsc and run from dist/ as `npm start` does, the baseline with `node --import tsx`), LOG_LEVEL=warn; mock vendors one process; autocannon in the bench process'
     },
     http: {},
     e2e: {},
     calls: {}
   }
   console.log(`bench (${res.mode}) on ${res.machine.cpu}, ${res.machine.cores} cores, Node ${res.machine.node}, Redis ${redis.version}`)
+  buildService()
   const mocks = await startMocks()
-  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async', 'mapped', 'fairness'].some(want)
+  const usesApi = ['redis-post', 'redis-get', 'mixed', 'e2e-sync', 'calls', 'e2e-async', 'mapped', 'budget', 'fairness', 'teams', 'limits', 'batch', 'wait-latency', 'wait-load', 'cache'].some(want)
   const api = usesApi ? await startService('api redis', mocks, { redisUrl: redis.url, profileDir }) : undefined
   try {
     phase('HTTP: baseline, embedded, redis at 0 jobs and at scale, in interleaved rounds')
@@ -90,9 +96,29 @@ async function main (): Promise<Results> {
       phase('mapped vendors: the default protocol, a mapped vendor on the sync mock and directoryVendor, 1 worker, in interleaved rounds')
       Object.assign(res.e2e, await mappedPhase(redis, api, mocks, settings))
     }
+    if (api !== undefined && want('budget')) {
+      phase('budget: syncVendor without a cost and budgetedVendor with one, against a team budget, 1 worker, in interleaved rounds')
+      Object.assign(res.e2e, await budgetPhase(redis, api, mocks, settings))
+    }
     if (api !== undefined && want('fairness')) {
       phase('fairness: a flowing vendor\'s jobs, alone, then beside a deep backlog on a limited vendor')
       res.fairness = await fairnessPhase(redis, api, settings)
+    }
+    if (api !== undefined && want('teams')) {
+      phase('teams: one team against a hundred, a small team beside a large one\'s backlog, the split by weight')
+      res.teams = await teamsPhase(redis, api, mocks, settings)
+    }
+    if (api !== undefined && want('limits')) {
+      phase('limits: the delivered rate of a vendor with a burst of 1 and of 5, and the busiest second at the mock')
+      res.limits = await limitsPhase(redis, api, mocks, settings)
+    }
+    if (api !== undefined && ['batch', 'wait-latency', 'wait-load'].some(want)) {
+      phase('telling the client: batch intake against single POSTs, long-poll wake-up, the load test waiting instead of polling')
+      res.telling = await tellingPhase(redis, api, settings, want)
+    }
+    if (api !== undefined && want('cache')) {
+      phase('result cache: POST to complete with a key never seen and with a kept result, then identical jobs at once')
+      res.cache = await cachePhase(api, mocks)
     }
   } finally {
     await api?.api.stop()

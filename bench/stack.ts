@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DIALECT_PORTS } from '../vendors/mock/dialects.js'
-import { atExit, type Child, freePort, healthy, ROOT, startNode, waitUntil } from './processes.js'
+import { atExit, type Child, freePort, healthy, ROOT, startBuilt, waitUntil } from './processes.js'
 
 /** Rate limits lifted far above what one machine can reach, so that the service itself is measured. */
 const LIFTED = { perSecond: 1_000_000, burst: 1_000_000 }
@@ -13,7 +13,7 @@ const MAPPED_SECRETS = { DIRECTORY_API_KEY: 'bench-directory-api-key', MAPPED_VE
 /** Vendor calls in flight per worker process (WORKER_CONCURRENCY), as BullMQ's concurrency 50 for I/O-bound work. */
 export const WORKER_CALLS = 50
 /** The most worker processes a scenario starts (e2e: 2). */
-export const MOST_WORKERS = 2
+const MOST_WORKERS = 2
 /** A vendor's `concurrency` is fleet-wide: enough for every worker's calls, so that it never binds. */
 export const FLEET_CONCURRENCY = WORKER_CALLS * MOST_WORKERS
 /** The fairness scenario's limited vendor: the sync mock at this many calls per second. */
@@ -29,8 +29,18 @@ export const VENDORS = {
   async: 'asyncVendor',
   slow: 'slowVendor',
   mapped: 'mappedVendor',
-  directory: 'directoryVendor'
+  directory: 'directoryVendor',
+  budgeted: 'budgetedVendor',
+  burst1: 'burst1Vendor',
+  burst5: 'burst5Vendor',
+  cached: 'cachedVendor'
 } as const
+
+/** The cache scenario's vendor: the sync mock under a path of its own, its results kept an hour. */
+export const CACHED_PATH = '/cached'
+
+/** The limits scenario's vendors: the sync mock at SLOW_RATE/s with a burst of 1 and of 5, each under a path of its own. */
+export const LIMITED = { [VENDORS.burst1]: { path: '/burst1', burst: 1 }, [VENDORS.burst5]: { path: '/burst5', burst: 5 } } as const
 
 export interface Mocks {
   syncUrl: string
@@ -47,7 +57,7 @@ export interface Mocks {
  */
 export async function startMocks (): Promise<Mocks> {
   const [syncPort, asyncPort, directoryPort] = [await freePort(), await freePort(), await freePort()]
-  const child = startNode('mock vendors', 'vendors/mock/server.ts', {
+  const child = startBuilt('mock vendors', 'vendors/mock/server.ts', {
     ...Object.fromEntries(Object.values(DIALECT_PORTS).map(({ env }) => [env, '0'])),
     [DIALECT_PORTS.directoryVendor.env]: String(directoryPort),
     ...MAPPED_SECRETS,
@@ -83,7 +93,12 @@ export async function startMocks (): Promise<Mocks> {
       request: { path: "'/v1/lookup/' & payload.type", body: "{ 'request_id': request_id, 'payload': payload }" },
       response: { result: 'body.data', error: "status = 404 ? body.message" }
     },
-    [VENDORS.directory]: { ...example.directoryVendor, url: directoryUrl, ...lifted }
+    [VENDORS.directory]: { ...example.directoryVendor, url: directoryUrl, ...lifted },
+    [VENDORS.cached]: { mode: 'sync', url: `${syncUrl}${CACHED_PATH}`, ...lifted, cache: { ttl: '1h' } },
+    // syncVendor with a price: the budget row's calls, reserved and settled against a team's budget.
+    [VENDORS.budgeted]: { mode: 'sync', url: syncUrl, ...lifted, cost: { perCall: 0.001, perResult: 0.002 } },
+    ...Object.fromEntries(Object.entries(LIMITED).map(([name, { path, burst }]) =>
+      [name, { mode: 'sync', url: `${syncUrl}${path}`, rateLimit: { perSecond: SLOW_RATE, burst }, concurrency: FLEET_CONCURRENCY }]))
   }))
   return {
     syncUrl,
@@ -101,8 +116,8 @@ export interface Service {
   url: string
   api: Child
   env: Record<string, string>
-  /** Starts `n` standalone workers (`workers/worker.ts`) and waits until each answers /health. */
-  startWorkers (n: number): Promise<Child[]>
+  /** Starts `n` standalone workers (`workers/worker.ts`), with `env` over the service's, and waits until each answers /health. */
+  startWorkers (n: number, env?: Record<string, string>): Promise<Child[]>
 }
 
 /**
@@ -132,19 +147,19 @@ export async function startService (name: string, mocks: Mocks, opts: { redisUrl
     ...(opts.redisUrl === undefined ? {} : { REDIS_URL: opts.redisUrl }),
     ...opts.env
   }
-  const api = startNode(name, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, profileArgs(opts.profileDir, name))
+  const api = startBuilt(name, 'server.ts', { ...env, PORT: String(port), WORKER: 'off' }, profileArgs(opts.profileDir, name))
   await healthy(api, `${url}/health`)
   let started = 0
   return {
     url,
     api,
     env,
-    async startWorkers (n) {
+    async startWorkers (n, more = {}) {
       return Promise.all(Array.from({ length: n }, async () => {
         const workerPort = await freePort()
         const workerName = `worker-${++started}`
-        const worker = startNode(workerName, 'workers/worker.ts', {
-          ...env, WORKER_PORT: String(workerPort), WORKER_CONCURRENCY: String(WORKER_CALLS)
+        const worker = startBuilt(workerName, 'workers/worker.ts', {
+          ...env, ...more, WORKER_PORT: String(workerPort), WORKER_CONCURRENCY: String(WORKER_CALLS)
         }, profileArgs(opts.profileDir, workerName))
         await healthy(worker, `http://127.0.0.1:${workerPort}/health`)
         return worker

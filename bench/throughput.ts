@@ -22,7 +22,7 @@ export interface Throughput {
 }
 
 /** Bounded: no batch waits longer than this, whatever the machine (it assumes at least 100 jobs/s). */
-export const timeoutFor = (n: number): number => 30_000 + n * 10
+const timeoutFor = (n: number): number => 30_000 + n * 10
 /** Nor longer than this without a job finishing once all are added: the mocks inject no faults, so nothing waits for a retry. */
 export const STALL_MS = 5_000
 

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Backend } from './backend.js'
+import { type DispatchQueue, queued } from './dispatch/queue.js'
 import type { Job } from './job.js'
+import type { JobStore } from './store.js'
 
 /** How long a key is remembered, as Stripe does. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
@@ -34,7 +35,7 @@ export class IdempotencyInProgressError extends Error {
 
 export const encodeRecord = (r: IdempotencyRecord): string => JSON.stringify([r.state, r.id, r.hash, r.at])
 
-export function decodeRecord (text: string): IdempotencyRecord {
+function decodeRecord (text: string): IdempotencyRecord {
   const [state, id, hash, at] = JSON.parse(text) as [IdempotencyRecord['state'], string, string, number]
   return { state, id, hash, at }
 }
@@ -50,6 +51,9 @@ function canonical (value: unknown): string {
 /** A request body's fingerprint. Bodies are parsed JSON no deeper than MAX_JSON_DEPTH, so the recursion is bounded. */
 export const bodyHash = (body: unknown): string => createHash('sha256').update(canonical(body)).digest('hex')
 
+/** What a repeat of the request under the same Idempotency-Key must match: its body, and the Notify-Url it named. */
+export const requestHash = (body: unknown, notifyUrl: string | undefined): string => bodyHash(notifyUrl === undefined ? body : { body, notifyUrl })
+
 export interface IdempotencyTiming {
   /** How long a duplicate waits for the request that holds the key before answering that it is still in progress. */
   waitMs: number
@@ -57,7 +61,7 @@ export interface IdempotencyTiming {
   staleMs: number
 }
 
-export const DEFAULT_TIMING: IdempotencyTiming = { waitMs: 3_000, staleMs: 30_000 }
+const DEFAULT_TIMING: IdempotencyTiming = { waitMs: 3_000, staleMs: 30_000 }
 
 /**
  * Submits the job once per key (Stripe's semantics): the first request reserves the key with the job's id
@@ -69,25 +73,43 @@ export const DEFAULT_TIMING: IdempotencyTiming = { waitMs: 3_000, staleMs: 30_00
  * over, stores the job under the same id unless it is there already, and queues it if it never ran.
  */
 export async function submitOnce (
-  deps: { keys: IdempotencyKeys, backend: Pick<Backend, 'store' | 'queue' | 'submit'> },
+  deps: { keys: IdempotencyKeys, backend: { store: JobStore, queue: DispatchQueue, submit (job: Job): Promise<void> } },
   key: string,
   hash: string,
   makeJob: (id: string) => Job,
   timing: IdempotencyTiming = DEFAULT_TIMING
 ): Promise<{ id: string, created: boolean }> {
-  const { keys, backend } = deps
+  const { backend } = deps
+  return runOnce(deps.keys, key, hash, async (id, takeover) => {
+    const stored = takeover ? await backend.store.get(id) : null
+    if (stored === null) await backend.submit(makeJob(id))
+    else if (stored.status === 'pending') await backend.queue.enqueue(stored.vendor, [queued(stored)])
+  }, timing)
+}
+
+/**
+ * Runs `perform` once per key, under an id fixed when the key is reserved: submitOnce's rules for any
+ * request that stores something under that id (a job, a batch). `perform` is given the id and whether it
+ * takes over a request that failed or died (it may have stored some or all of its work), and must be
+ * safe to run again then.
+ */
+export async function runOnce (
+  keys: IdempotencyKeys,
+  key: string,
+  hash: string,
+  perform: (id: string, takeover: boolean) => Promise<void>,
+  timing: IdempotencyTiming = DEFAULT_TIMING
+): Promise<{ id: string, created: boolean }> {
   const run = async (record: IdempotencyRecord, takeover: boolean): Promise<{ id: string, created: boolean }> => {
     const held = encodeRecord(record)
     try {
-      const stored = takeover ? await backend.store.get(record.id) : null
-      if (stored === null) await backend.submit(makeJob(record.id))
-      else if (stored.status === 'pending') await backend.queue.enqueue(stored.vendor, [{ id: stored.id, createdAt: stored.createdAt }])
+      await perform(record.id, takeover)
     } catch (err) {
-      // The job may or may not have been stored: the key keeps its id, given up so that a retry takes over at once.
+      // The work may or may not have been stored: the key keeps its id, given up so that a retry takes over at once.
       await keys.swap(key, held, encodeRecord({ ...record, at: 0 }), IDEMPOTENCY_TTL_MS).catch(() => {})
       throw err
     }
-    // The job is stored and queued now; should this write fail, a duplicate takes the pending key over and finds the job.
+    // Stored now; should this write fail, a duplicate takes the pending key over and finds the work.
     await keys.swap(key, held, encodeRecord({ ...record, state: 'done' }), IDEMPOTENCY_TTL_MS).catch(() => {})
     return { id: record.id, created: true }
   }

@@ -9,6 +9,8 @@ export interface Position {
 export interface JobQuery {
   status?: JobStatus
   vendor?: string
+  /** Only this team's jobs: always set for a team's own listing, optional for the admin's. */
+  team?: string
   /** Every configured vendor, for indexes kept per vendor that list all of them when `vendor` is not given. */
   vendors: readonly string[]
   /** Only jobs created strictly after this time, ms since the epoch. */
@@ -40,6 +42,7 @@ export const isAfter = (p: Position, cursor: Position | undefined): boolean => c
 export function matches (job: Job, q: JobQuery): boolean {
   return (q.status === undefined || job.status === q.status) &&
     (q.vendor === undefined || job.vendor === q.vendor) &&
+    (q.team === undefined || job.team === q.team) &&
     (q.createdAfter === undefined || job.createdAt > q.createdAfter)
 }
 

@@ -1,4 +1,4 @@
-import type { Claimant, ClaimRefusal, Job, JobChange, JobStatus } from './job.js'
+import type { Claimant, ClaimRefusal, Job, JobChange, JobStatus, Notify } from './job.js'
 
 /** The store holds as many jobs as it may and can let none go: the caller should retry later. */
 export class StoreFullError extends Error {
@@ -21,6 +21,16 @@ export interface JobStore {
    * Returns the job as changed, or null when the job is missing or in another state.
    */
   transition (id: string, from: JobStatus, change: JobChange): Promise<Job | null>
+  /**
+   * Records how the job's completion webhook stands, only while it still stands as `expected` (the sender's
+   * compare-and-set: a replay or a resend in between wins). The job's status and updatedAt stay as they are.
+   */
+  recordNotify (id: string, expected: Notify, next: Notify): Promise<boolean>
+  /**
+   * Each job's status, in order (undefined: no such job), and a request to hear of the end of each that has
+   * not ended, should it end before `until` (ms since the epoch): the backend's onEnded then names it.
+   */
+  watch (ids: readonly string[], until: number): Promise<Array<JobStatus | undefined>>
   ping (): Promise<void>
 }
 

@@ -1,6 +1,6 @@
 import { type Context, context, type Link, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Job } from './job.js'
-import { type Delivery, entryTime, type Settlement } from './dispatch/queue.js'
+import type { Delivery, Settlement } from './dispatch/queue.js'
 
 /**
  * A job's spans, through OpenTelemetry's API alone: without a registered SDK every call here is a no-op
@@ -55,7 +55,7 @@ export async function tracedDelivery (d: Delivery, takenAt: number, run: () => P
   const attributes = { 'messaging.system': 'vfs', 'messaging.destination.name': d.vendor, 'vfs.request_id': d.jobId, 'vfs.delivery': d.deliveries, 'vfs.kind': d.kind }
   const span = tracer.startSpan(`deliver ${d.vendor}`, { kind: SpanKind.CONSUMER, startTime: takenAt, attributes }, parent)
   if (!span.isRecording()) return run()
-  const queuedAt = entryTime(d.entry)
+  const { queuedAt } = d
   if (d.deliveries === 1 && queuedAt <= takenAt) tracer.startSpan(`wait ${d.vendor}`, { startTime: queuedAt, attributes }, parent).end(takenAt)
   try {
     const settlement = await context.with(trace.setSpan(parent, span), run)

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { bearerToken, keyDigest, matchesDigest } from '../core/teams/keys.js'
 import { AdminUnauthorizedError } from './errors.js'
 
 declare module 'fastify' {
@@ -10,8 +10,6 @@ declare module 'fastify' {
   }
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
-
 /**
  * ADMIN_TOKEN as a bearer token. Without it the admin routes do not exist as far as a caller can
  * tell (the same 404 as an unknown route); with it the token is compared in constant time, over
@@ -19,15 +17,15 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
  */
 async function adminAuthPlugin (app: FastifyInstance): Promise<void> {
   const token = app.config.adminToken
-  const expected = token === undefined ? undefined : digest(token)
+  const expected = token === undefined ? undefined : keyDigest(token)
   app.decorate('adminOnly', async (request: FastifyRequest, reply: FastifyReply) => {
     // An async hook that answers returns the reply, so that the route's handler does not run.
     if (expected === undefined) {
       reply.callNotFound()
       return reply
     }
-    const given = /^Bearer +(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1]
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+    const given = bearerToken(request.headers.authorization)
+    if (given === undefined || !matchesDigest(given, expected)) {
       reply.header('www-authenticate', 'Bearer realm="vfs-admin"')
       throw new AdminUnauthorizedError()
     }

@@ -5,10 +5,14 @@ import fp from 'fastify-plugin'
 import type { Backend } from '../core/backend.js'
 import { createMemoryBackend } from '../core/backends/memory/index.js'
 import { createCachedStore } from '../core/backends/mongo/cached.js'
+import { createMongoBatches } from '../core/backends/mongo/batches.js'
 import { createMongoStore } from '../core/backends/mongo/store.js'
+import { createRedisClient } from '../core/backends/redis/client.js'
 import { createRedisBackend } from '../core/backends/redis/index.js'
 import { redisKeys } from '../core/backends/redis/keys.js'
-import { createRedisClient } from './redis.js'
+import { redisEndHook } from '../core/backends/redis/outbox.js'
+import { weightOf } from '../core/teams/config.js'
+import { endListeners } from '../core/ending.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,14 +26,21 @@ declare module 'fastify' {
  * behind a Redis cache, with the same Redis queues.
  */
 async function backendPlugin (app: FastifyInstance): Promise<void> {
-  const { redis, mongo, dispatch, vendors, embeddedMaxJobs } = app.config
+  const { redis, mongo, vendors, embeddedMaxJobs } = app.config
+  const dispatch = { ...app.config.dispatch, weightOf: weightOf(app.config.teams) }
   if (redis === undefined) {
     app.decorate('backend', createMemoryBackend(dispatch, { maxJobs: embeddedMaxJobs }))
     app.log.warn('embedded mode: jobs are kept in memory only and are lost when this process stops')
     app.addHook('onClose', async () => app.backend.close())
     return
   }
-  const jobs = mongo === undefined ? undefined : await createMongoStore(app.mongo.db, { ttlMs: redis.jobTtlMs })
+  const keys = redisKeys(redis.prefix)
+  const ends = endListeners()
+  const outboxHook = redisEndHook(app.redis, keys, true)
+  const jobs = mongo === undefined
+    ? undefined
+    : await createMongoStore(app.mongo.db, { ttlMs: redis.jobTtlMs, ended: async (job) => { await Promise.all([outboxHook(job), ends.tell(job)]) } })
+  const batches = mongo === undefined ? undefined : await createMongoBatches(app.mongo.db, redis.jobTtlMs)
   // A subscribed connection can do nothing else, so the wake-up channel gets its own.
   const subscriber = await createRedisClient(redis.url, { log: app.log, cluster: redis.cluster })
   const backend = await createRedisBackend(app.redis, {
@@ -39,7 +50,9 @@ async function backendPlugin (app: FastifyInstance): Promise<void> {
     consumer: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     vendors: [...vendors.keys()],
     subscriber,
-    ...(jobs === undefined ? {} : { store: createCachedStore(jobs, app.redis, { cache: redisKeys(redis.prefix).job }), waiting: jobs, index: jobs })
+    ends,
+    ...(jobs === undefined ? {} : { store: createCachedStore(jobs, app.redis, { cache: keys.job }), waiting: jobs, index: jobs }),
+    ...(batches === undefined ? {} : { batches })
   })
   app.decorate('backend', backend)
   app.addHook('onClose', async () => {

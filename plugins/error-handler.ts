@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import { RETRY_AFTER_S, UnavailableError } from './errors.js'
 import { clip } from '../core/input/clip.js'
-import { isRedisUnavailable } from './redis.js'
+import { isRedisUnavailable } from '../core/backends/redis/client.js'
 
 /** Schema issues as one line; clipped, since an instance path can carry a client's own keys. */
 export function describeIssues (issues: FastifySchemaValidationError[], dataVar: string): string {

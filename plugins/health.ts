@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { type RedisPersistence, redisPersistence } from './redis-persistence.js'
+import { type RedisPersistence, redisPersistence } from '../core/backends/redis/persistence.js'
 
-export interface Health {
+interface Health {
   status: 'ok' | 'unavailable'
   mode: string
   checks: Record<string, 'up' | 'down' | 'off'>

@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { VendorSnapshot } from '../core/dispatch/queue.js'
 import type { JobStatus } from '../core/job.js'
+import { isoTime } from '../core/time.js'
 import type { VendorConfig } from '../vendors/config.js'
 import { type PublicVendorConfig, publicConfig } from '../vendors/public-config.js'
 import { VendorNotFoundError } from './errors.js'
 
-export interface VendorView {
+interface VendorView {
   name: string
   config: PublicVendorConfig
   state: {
@@ -21,9 +22,10 @@ export interface VendorView {
   }
   queue: { ready: number, delayed: number, delivered: number, oldest_ready_at?: string }
   counts: Record<JobStatus, number>
+  spend: { total: number, teams: Record<string, number> }
 }
 
-export interface VendorAdmin {
+interface VendorAdmin {
   list (): Promise<VendorView[]>
   view (name: string): Promise<VendorView>
   pause (name: string, reason?: string): Promise<VendorView>
@@ -36,9 +38,8 @@ declare module 'fastify' {
   }
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString()
 
-export function toVendorView (config: VendorConfig, s: VendorSnapshot): VendorView {
+function toVendorView (config: VendorConfig, s: VendorSnapshot, spend: Map<string, number>): VendorView {
   return {
     name: config.name,
     config: publicConfig(config),
@@ -46,12 +47,13 @@ export function toVendorView (config: VendorConfig, s: VendorSnapshot): VendorVi
       tokens: s.tokens,
       slots_in_use: s.slotsInUse,
       breaker: s.breaker,
-      ...(s.openUntil === undefined ? {} : { breaker_open_until: iso(s.openUntil) }),
-      ...(s.pausedUntil === undefined ? {} : { paused_until: iso(s.pausedUntil) }),
-      ...(s.hold === undefined ? {} : { admin_pause: { since: iso(s.hold.since), ...(s.hold.reason === undefined ? {} : { reason: s.hold.reason }) } })
+      ...(s.openUntil === undefined ? {} : { breaker_open_until: isoTime(s.openUntil) }),
+      ...(s.pausedUntil === undefined ? {} : { paused_until: isoTime(s.pausedUntil) }),
+      ...(s.hold === undefined ? {} : { admin_pause: { since: isoTime(s.hold.since), ...(s.hold.reason === undefined ? {} : { reason: s.hold.reason }) } })
     },
-    queue: { ready: s.ready, delayed: s.delayed, delivered: s.delivered, ...(s.oldestReadyAt === undefined ? {} : { oldest_ready_at: iso(s.oldestReadyAt) }) },
-    counts: s.counts
+    queue: { ready: s.ready, delayed: s.delayed, delivered: s.delivered, ...(s.oldestReadyAt === undefined ? {} : { oldest_ready_at: isoTime(s.oldestReadyAt) }) },
+    counts: s.counts,
+    spend: { total: [...spend.values()].reduce((sum, n) => sum + n, 0), teams: Object.fromEntries(spend) }
   }
 }
 
@@ -65,7 +67,8 @@ async function vendorAdminPlugin (app: FastifyInstance): Promise<void> {
   }
   const view = async (name: string): Promise<VendorView> => {
     const config = configOf(name)
-    return toVendorView(config, await queue.snapshot(config))
+    const [snapshot, spend] = await Promise.all([queue.snapshot(config), app.spend.byTeam(name)])
+    return toVendorView(config, snapshot, spend)
   }
   app.decorate('vendorAdmin', {
     list: () => Promise.all([...app.config.vendors.keys()].map(view)),
@@ -84,4 +87,4 @@ async function vendorAdminPlugin (app: FastifyInstance): Promise<void> {
   } satisfies VendorAdmin)
 }
 
-export default fp(vendorAdminPlugin, { name: 'vendor-admin', fastify: '5.x', dependencies: ['config', 'backend'] })
+export default fp(vendorAdminPlugin, { name: 'vendor-admin', fastify: '5.x', dependencies: ['config', 'backend', 'spend'] })

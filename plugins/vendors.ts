@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CompiledVendor } from '../vendors/adapters/compiled.js'
 import { compileVendor } from '../vendors/adapters/mapping.js'
+import { type CacheRules, compileCacheRules } from '../vendors/cache.js'
 import { createVendorClient, type VendorClient } from '../vendors/client.js'
 import type { VendorConfig } from '../vendors/config.js'
 import { type PayloadCheck, payloadCheck } from '../vendors/job-types.js'
@@ -15,9 +16,11 @@ export interface VendorRuntime {
   checkPayload: PayloadCheck
   /** Where an async vendor posts its callback. */
   callbackUrl: string
+  /** Its result cache rules (vendors/cache.ts), per job type. */
+  cache: CacheRules
 }
 
-export interface VendorRegistry {
+interface VendorRegistry {
   get (name: string): VendorConfig | undefined
   names (): string[]
   /** A vendor with its adapter and client, as the dispatcher and the webhook route use it. */
@@ -45,6 +48,7 @@ async function vendorsPlugin (app: FastifyInstance): Promise<void> {
       adapter,
       client: createVendorClient(config, adapter),
       checkPayload: payloadCheck(config),
+      cache: compileCacheRules(config.name, config.cache, config.types),
       callbackUrl: `${publicUrl}/vendor-webhook/${encodeURIComponent(config.name)}`
     })
   }

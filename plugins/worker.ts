@@ -7,9 +7,11 @@ import { observedClient } from '../core/dispatch/observer.js'
 import { type RunningReconciler, startReconciler } from '../core/dispatch/reconciler.js'
 import { startSweeper, type Sweeper } from '../core/dispatch/sweeper.js'
 import { type IndexTrim, startIndexTrim } from '../core/dispatch/trim.js'
+import { reserveOf } from '../core/dispatch/spend.js'
+import { budgetsOn, teamQuotasOn } from '../core/teams/config.js'
 import type { VendorRuntime } from './vendors.js'
 
-export interface Worker {
+interface Worker {
   readonly running: boolean
   /** Calls this process has on the wire now. */
   readonly inFlight: number
@@ -46,9 +48,17 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
 
   app.addHook('onReady', async () => {
     const { backend, vendors, config } = app
-    const { observer } = app.metrics
+    // The history counts this worker's calls for the dashboard's charts beside the metrics.
+    const observer = app.history.observing(app.metrics.observer)
     const log = app.log.child({ component: 'worker' })
-    const limits = [...config.vendors.values()]
+    const all = [...config.vendors.keys()]
+    const limits = [...config.vendors.values()].map((vendor) => ({
+      ...vendor,
+      teamQuotas: teamQuotasOn(config.teams, vendor.name),
+      reserve: reserveOf(vendor),
+      budgets: budgetsOn(config.teams, vendor.name),
+      vendors: all
+    }))
     const names = limits.map((v) => v.name)
     // Every call this worker makes is observed: outcome, status class and duration.
     const runtimes = new Map<string, VendorRuntime>()
@@ -61,7 +71,8 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
       vendor: (name: string) => runtimes.get(name),
       log,
       maxDeliveries: config.dispatch.maxDeliveries,
-      queueSettles: backend.queue.claims
+      queueSettles: backend.queue.claims,
+      keyRules: { dollarPrefix: config.mode === 'full' }
     }
     dispatcher = startDispatcher({
       queue: backend.queue,
@@ -70,6 +81,8 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
       maxInFlight: config.dispatch.maxInFlight,
       log,
       observer,
+      ready: (name) => runtimes.get(name)?.client.ready() ?? 0,
+      warm: async (name, n) => runtimes.get(name)?.client.warm(n),
       // Embedded mode is the whole fleet in one process: a delivery that threw is ended here, not left to its lease.
       run: config.mode === 'embedded'
         ? (delivery, signal) => runDelivery(deps, delivery, signal).catch((err: unknown) => failCrashed(backend.store, log, delivery, err))
@@ -102,5 +115,5 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
 export default fp(workerPlugin, {
   name: 'worker',
   fastify: '5.x',
-  dependencies: ['config', 'backend', 'vendors', 'metrics']
+  dependencies: ['config', 'backend', 'vendors', 'metrics', 'history']
 })

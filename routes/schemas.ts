@@ -1,5 +1,6 @@
 import { type TUnsafe, Type } from '@sinclair/typebox'
-import { JOB_STATUSES } from '../core/job.js'
+import { JOB_SOURCES, JOB_STATUSES, NOTIFY_STATUSES } from '../core/job.js'
+import { TeamReply } from '../core/teams/view.js'
 
 /** A plain `enum` of strings, which reads better in the spec and in generated clients than anyOf of consts. */
 const StringEnum = <T extends string>(values: readonly T[], options: { $id?: string, description?: string } = {}): TUnsafe<T> =>
@@ -7,7 +8,7 @@ const StringEnum = <T extends string>(values: readonly T[], options: { $id?: str
 
 /** The HTTP contract (v1): routes are registered from these schemas and openapi.yaml is generated from them. */
 
-export const ErrorReply = Type.Object({
+const ErrorReply = Type.Object({
   statusCode: Type.Integer(),
   code: Type.String({ examples: ['VFS_ERR_UNKNOWN_VENDOR'] }),
   error: Type.String(),
@@ -16,9 +17,9 @@ export const ErrorReply = Type.Object({
 
 export const errorRef = (description: string) => Type.Ref(ErrorReply, { description })
 
-export const JobStatus = StringEnum(JOB_STATUSES, { $id: 'JobStatus' })
+const JobStatus = StringEnum(JOB_STATUSES, { $id: 'JobStatus' })
 
-export const RequestId = Type.String({ format: 'uuid', description: 'the job id returned by POST /jobs' })
+const RequestId = Type.String({ format: 'uuid', description: 'the job id returned by POST /jobs' })
 
 export const SubmitJobBody = Type.Object({
   vendor: Type.String({ minLength: 1, description: 'a configured vendor, e.g. syncVendor or asyncVendor' })
@@ -34,6 +35,21 @@ export const SubmitJobHeaders = Type.Object({
     maxLength: 255,
     pattern: '^[\\x20-\\x7e]+$',
     description: "Stripe's semantics, kept 24 h: a retry with the same key and the same body answers the same request_id (200) instead of queueing a second job; the same key with another body is a 422. 1 to 255 printable ASCII characters, e.g. a UUID"
+  })),
+  'notify-url': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 2_000,
+    description: "where to POST the job's completion webhook (see webhooks: job.complete, job.failed) instead of the team's notify.url: an http(s) URL whose host (and port) the operator allowed (NOTIFY_ALLOWED_HOSTS, or the team's notify.allowedHosts); any other is a 400 VFS_ERR_NOTIFY_URL"
+  }))
+})
+
+/** POST /jobs's headers: a batch's and, for a vendor that keeps results, Cache-Control. */
+export const SubmitOneJobHeaders = Type.Object({
+  ...SubmitJobHeaders.properties,
+  'cache-control': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description: "for a vendor that keeps results (its `cache`): `no-cache` skips the kept result and any identical job on the wire, makes a call of its own and keeps its result; `max-age=<seconds>` takes a kept result only if it is no older than that. Any other value is a 400 VFS_ERR_CACHE_CONTROL, whatever the vendor; for a vendor that keeps no results a valid one changes nothing"
   }))
 })
 
@@ -47,14 +63,71 @@ export const JobReply = Type.Object({
     description: 'pending until the first vendor call, processing from then on (across retries and waits), then complete or failed; never moves backwards on its own'
   }),
   vendor: Type.String(),
+  team: Type.String({ description: 'the team that submitted it (`default` in open mode)' }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
   attempts: Type.Integer({ minimum: 0, description: 'vendor calls made so far' }),
+  cost: Type.Optional(Type.Number({ minimum: 0, description: "what its vendor calls cost so far, in the operator's currency (the vendor's cost); absent while nothing" })),
   result: Type.Optional(Type.Unknown({ description: "the vendor's data, once complete" })),
   error: Type.Optional(Type.String({ description: 'why the job failed' })),
   next_attempt_at: Type.Optional(Type.String({ format: 'date-time', description: 'when the next call is due: a retry after a failed attempt' })),
-  last_error: Type.Optional(Type.String({ description: 'why the latest attempt did not succeed' }))
+  last_error: Type.Optional(Type.String({ description: 'why the latest attempt did not succeed' })),
+  batch_id: Type.Optional(Type.String({ format: 'uuid', description: 'the batch it was submitted in (POST /jobs/batch)' })),
+  source: Type.Optional(StringEnum(JOB_SOURCES, {
+    description: "for a vendor that keeps results: `vendor` when it made its own call, `cache` when it took a kept result (no call), `coalesced` when it joined an identical job on the wire and took that job's outcome (no call)"
+  })),
+  notify: Type.Optional(Type.Object({
+    status: StringEnum(NOTIFY_STATUSES, { description: 'pending until a 2xx came back, failed once every retry (NOTIFY_RETRY_DELAYS) failed too: POST /jobs/{id}/notify sends it again' }),
+    attempts: Type.Integer({ minimum: 0, description: "deliveries tried for the job's end" }),
+    last_error: Type.Optional(Type.String({ description: 'why the latest delivery failed' }))
+  }, { description: 'its completion webhook, when it asked for one' }))
 }, { $id: 'JobReply' })
+
+export const WaitQuery = Type.Object({
+  wait: Type.Optional(Type.Integer({
+    minimum: 1,
+    maximum: 60,
+    description: 'long poll: answer as soon as it is complete or failed, or as it stands after this many seconds; past MAX_WAITERS open waits on the process, a 503 with Retry-After'
+  }))
+}, { additionalProperties: false })
+
+/** A completion webhook's body (Standard Webhooks), POSTed to the job's notify URL. */
+const NotifyEvent = Type.Object({
+  type: StringEnum(['job.complete', 'job.failed'] as const),
+  timestamp: Type.String({ format: 'date-time', description: 'when the job ended' }),
+  data: Type.Ref(JobReply, { description: 'the job as GET /jobs/{id} shows it' })
+}, {
+  $id: 'NotifyEvent',
+  description: 'signed with webhook-id (the same on every try of one end: drop repeats), webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">), the Standard Webhooks scheme, with the team\'s notify.secret (NOTIFY_SECRET in open mode)'
+})
+
+export const BatchBody = (maxBatch: number) => Type.Object({
+  jobs: Type.Array(Type.Unknown({ description: 'a POST /jobs body, checked as that route checks it' }), { minItems: 1, maxItems: maxBatch, description: `1 to MAX_BATCH (${maxBatch}) jobs` })
+}, { additionalProperties: false })
+
+const ItemError = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String({ examples: ['VFS_ERR_UNKNOWN_VENDOR'] }),
+  message: Type.String()
+}, { description: 'what POST /jobs would have answered for this job' })
+
+export const BatchReply = Type.Object({
+  batch_id: Type.String({ format: 'uuid' }),
+  jobs: Type.Array(Type.Union([
+    Type.Object({ request_id: RequestId }),
+    Type.Object({ error: ItemError })
+  ]), { description: 'one per job sent, in order: its request_id, or why it was refused (the others are queued all the same)' })
+}, { $id: 'BatchReply' })
+
+export const BatchParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'the batch_id returned by POST /jobs/batch' }) })
+
+export const BatchStatusReply = Type.Object({
+  batch_id: Type.String({ format: 'uuid' }),
+  created_at: Type.String({ format: 'date-time' }),
+  total: Type.Integer({ minimum: 0, description: 'jobs in the batch (items that were refused are none)' }),
+  counts: Type.Object({ pending: Type.Integer(), processing: Type.Integer(), complete: Type.Integer(), failed: Type.Integer() }),
+  done: Type.Boolean({ description: 'every job complete or failed' })
+}, { $id: 'BatchStatusReply' })
 
 export const WebhookParams = Type.Object({ vendor: Type.String({ description: 'the async vendor calling back' }) })
 
@@ -93,7 +166,7 @@ export const HealthReply = Type.Object({
 }, { $id: 'HealthReply' })
 
 /** Shared schemas, added once so that the spec names them under components. */
-export const sharedSchemas = [ErrorReply, JobStatus, SubmitJobReply, JobReply, WebhookBody, WebhookReply, HealthReply]
+export const sharedSchemas = [ErrorReply, JobStatus, SubmitJobReply, JobReply, WebhookBody, WebhookReply, HealthReply, NotifyEvent, BatchReply, BatchStatusReply]
 
 export const errors = {
   400: errorRef('bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold'),
@@ -107,9 +180,23 @@ export const errors = {
   503: errorRef('a dependency is down or full, or the service sheds load; Retry-After says when to try again')
 }
 
+/** Teams (v3): who may call the job routes. Without TEAMS_FILE (open mode) no key is asked. */
+export const submitSecurity: Array<Record<string, string[]>> = [{ teamKey: [] }]
+/** The admin token reads every team's jobs too. */
+export const readSecurity: Array<Record<string, string[]>> = [{ teamKey: [] }, { adminToken: [] }]
+
+export const teamErrors = {
+  402: errorRef("VFS_ERR_BUDGET_EXHAUSTED: the team cannot afford one more call of the vendor within its budget (TEAMS_FILE budget): its most expensive call does not fit what is left"),
+  401: errorRef("with TEAMS_FILE: no key, or a key no team has (WWW-Authenticate: Bearer); send Authorization: Bearer <your team's key>"),
+  404: errorRef("no such job, or another team's (the same answer: a team sees only its own jobs)"),
+  429: errorRef("past the team's intake limit: Retry-After says when to try again; RateLimit-Policy and RateLimit tell the limit and what is left")
+}
+
+export const batchNotFound = errorRef("no such batch, or another team's (the same answer: a team sees only its own batches)")
+
 /** Operating it (v2): listing, vendors, admin controls. */
 
-export const JobSummary = Type.Omit(JobReply, ['result'], { $id: 'JobSummary', description: 'a job as listed: its result only through GET /jobs/{id}' })
+const JobSummary = Type.Omit(JobReply, ['result'], { $id: 'JobSummary', description: 'a job as listed: its result only through GET /jobs/{id}' })
 
 export const JobPage = Type.Object({
   jobs: Type.Array(Type.Ref(JobSummary), { description: 'newest first' }),
@@ -118,12 +205,14 @@ export const JobPage = Type.Object({
 
 const jobFilter = {
   vendor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a configured vendor' })),
+  team: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: "a team's jobs: any team with the admin token; a team's key lists only its own" })),
   created_after: Type.Optional(Type.String({ format: 'date-time', description: 'only jobs created strictly after this time' }))
 }
 
 export const ListJobsQuery = Type.Object({
   status: Type.Optional(StringEnum(JOB_STATUSES)),
   ...jobFilter,
+  batch_id: Type.Optional(Type.String({ format: 'uuid', description: "only this batch's jobs (the caller's own batch; any with the admin token)" })),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'next_cursor of the previous page' }))
 }, { additionalProperties: false })
@@ -155,7 +244,11 @@ export const VendorReply = Type.Object({
     retry: Type.Object({ attempts: Type.Integer(), baseDelayMs: Type.Integer(), maxDelayMs: Type.Integer() }),
     breaker: Type.Object({ minCalls: Type.Integer(), failureRatio: Type.Number(), windowMs: Type.Integer(), halfOpenAfterMs: Type.Integer(), probes: Type.Integer() }),
     maxWaitMs: Millis('the longest a job waits on an open breaker'),
-    callbackTimeoutMs: Millis('how long an accepted async job waits for its webhook')
+    callbackTimeoutMs: Millis('how long an accepted async job waits for its webhook'),
+    cost: Type.Object({
+      perCall: Type.Number({ minimum: 0, description: 'for every call the vendor receives: each attempt and each poll' }),
+      perResult: Type.Number({ minimum: 0, description: "once for a job that completes with the vendor's result" })
+    }, { description: "what a call costs, in the operator's currency; a job type's own cost replaces it for that type" })
   }, { description: "the vendor's entry as VENDORS_FILE spells it, without secrets" }),
   state: Type.Object({
     tokens: Type.Integer({ minimum: 0, description: 'calls the token bucket would grant now' }),
@@ -176,10 +269,35 @@ export const VendorReply = Type.Object({
   }),
   counts: Type.Object({ pending: Type.Integer(), processing: Type.Integer(), complete: Type.Integer(), failed: Type.Integer() }, {
     description: 'jobs by status, kept for JOB_TTL_DAYS'
-  })
+  }),
+  spend: Type.Object({
+    total: Type.Number({ minimum: 0 }),
+    teams: Type.Record(Type.String(), Type.Number({ minimum: 0 }), { description: 'by team' })
+  }, { description: "what the vendor's calls cost in all, in the operator's currency (its cost), fleet-wide" })
 }, { $id: 'VendorReply' })
 
 export const VendorsReply = Type.Object({ vendors: Type.Array(Type.Ref(VendorReply)) }, { $id: 'VendorsReply' })
+
+export const VendorHistoryReply = Type.Object({
+  vendor: Type.String(),
+  interval_ms: Millis('one point per interval this long'),
+  window_ms: Millis('how far back the points go'),
+  limit: Type.Object({
+    per_second: Type.Number({ description: "the vendor's rate limit" }),
+    burst: Type.Integer(),
+    concurrency: Type.Integer({ description: 'calls in flight from all workers together' })
+  }),
+  points: Type.Array(Type.Object({
+    at: Type.String({ format: 'date-time', description: "the interval's start" }),
+    calls: Type.Integer({ minimum: 0, description: 'calls the vendor received from every worker in the interval (polls included)' }),
+    calls_per_second: Type.Number({ minimum: 0 }),
+    queue: Type.Optional(Type.Object({
+      ready: Type.Integer({ minimum: 0, description: 'waiting to be called' }),
+      delayed: Type.Integer({ minimum: 0, description: 'retries and polls waiting for their time' }),
+      in_flight: Type.Integer({ minimum: 0, description: 'calls on the wire' })
+    }, { description: 'the queue as one process of the fleet sampled it in the interval; absent where none did' }))
+  }), { description: 'oldest first, from the first interval the service counted in the window to the last one complete' })
+}, { $id: 'VendorHistoryReply' })
 
 export const VendorParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64, description: 'a configured vendor' }) })
 
@@ -187,7 +305,11 @@ export const PauseQuery = Type.Object({
   reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'shown with the pause, e.g. an incident' }))
 }, { additionalProperties: false })
 
-export const operationsSchemas = [JobSummary, JobPage, RetryFailedReply, VendorReply, VendorsReply]
+export const TeamsReply = Type.Object({ teams: Type.Array(Type.Ref(TeamReply)) }, { $id: 'TeamsReply' })
+
+export const TeamParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63, description: 'a team of TEAMS_FILE (default in open mode)' }) })
+
+export const operationsSchemas = [JobSummary, JobPage, RetryFailedReply, VendorReply, VendorsReply, VendorHistoryReply, TeamReply, TeamsReply]
 
 export const adminErrors = {
   401: errorRef('missing or wrong admin bearer token (WWW-Authenticate: Bearer)'),

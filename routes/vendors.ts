@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { adminErrors, errors, PauseQuery, VendorParams, VendorReply, VendorsReply } from './schemas.js'
+import { adminErrors, errors, PauseQuery, VendorHistoryReply, VendorParams, VendorReply, VendorsReply } from './schemas.js'
 
 /** Each vendor's configuration without secrets and its live state; an operator's pause and resume. */
 const vendorRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -20,6 +20,15 @@ const vendorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Ref(VendorReply), 400: errors[400], 404: errors[404], 414: errors[414], 503: errors[503] }
     }
   }, async (request) => app.vendorAdmin.view(request.params.name))
+
+  app.get('/vendors/:name/history', {
+    schema: {
+      tags: ['operations'],
+      summary: "One vendor's last 15 minutes, the whole fleet's: calls per second against its limit, and its queue, per interval",
+      params: VendorParams,
+      response: { 200: Type.Ref(VendorHistoryReply), 400: errors[400], 404: errors[404], 414: errors[414], 503: errors[503] }
+    }
+  }, async (request) => app.history.read(request.params.name))
 
   app.post('/vendors/:name/pause', {
     onRequest: app.adminOnly,

@@ -3,15 +3,21 @@ import { Type } from '@sinclair/typebox'
 import type { CallbackFields } from '../vendors/adapters/webhook.js'
 import { errors, SignatureHeaders, WebhookBody, WebhookParams, WebhookQuery, WebhookReply } from './schemas.js'
 
-/** Signatures cover the raw bytes, so this scope keeps JSON bodies as buffers until the signature is checked. */
+/**
+ * Signatures cover the raw bytes, so this scope keeps JSON and form bodies (Twilio's callbacks) as buffers
+ * until the signature is checked. Only this route takes form bodies.
+ */
 const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+  const raw = (_request: unknown, body: Buffer | string, done: (err: null, body: Buffer | string) => void) => done(null, body)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, raw)
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, raw)
 
   app.post('/vendor-webhook/:vendor', {
     schema: {
       tags: ['webhooks'],
       summary: "An async vendor's signed callback",
+      consumes: ['application/json', 'application/x-www-form-urlencoded'],
       params: WebhookParams,
       querystring: WebhookQuery,
       headers: SignatureHeaders,
@@ -35,7 +41,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // becomes the fields the vendor's webhook settings read from it.
     preValidation: async (request) => {
       const raw = request.body as unknown as Buffer | undefined
-      request.body = await app.webhooks.open(request.params.vendor, raw, request.headers) as typeof request.body
+      request.body = await app.webhooks.open(request.params.vendor, raw, request.headers, request.url) as typeof request.body
     }
   }, async (request) => app.webhooks.apply(request.params.vendor, request.body as unknown as CallbackFields, request.query.ref))
 }

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { request } from 'undici'
 import type { VendorEntry } from '../vendors/config.js'
-import { buildDialectMocks, type DEV_SECRETS, DIALECT_PORTS, type DialectName } from '../vendors/mock/dialects.js'
+import { buildDialectMocks, type DEV_SECRETS, DIALECT_PORTS, type DialectName, EXAMPLE_ACCOUNT_SID } from '../vendors/mock/dialects.js'
 import { type MockFaults, NO_FAULTS } from '../vendors/mock/faults.js'
 import { freePort, type TestContext, waitFor } from './helper.js'
 
@@ -27,13 +28,20 @@ export const SECRETS: Record<keyof typeof DEV_SECRETS, string> = {
   ENRICH_WEBHOOK_SECRET: `whsec_${Buffer.from('SEKRIT-enrich-wh-18e3b6d4').toString('base64')}`,
   ENRICH_HMAC_SECRET: 'SEKRIT-hmac-62f09ac1',
   POLL_API_KEY: 'SEKRIT-poll-d35e7b02',
-  DIRECTORY_API_KEY: 'SEKRIT-directory-a91c4f68'
+  DIRECTORY_API_KEY: 'SEKRIT-directory-a91c4f68',
+  BILLING_API_KEY: 'SEKRIT-billing-5d0e2b77',
+  FILES_API_KEY: 'SEKRIT-files-7c31aa09',
+  ISSUES_TOKEN: 'SEKRIT-issues-e24b8f61',
+  SMS_AUTH_TOKEN: 'SEKRIT-sms-0b9d3c52',
+  ENRICH_STRIPE_SECRET: 'whsec_SEKRIT-enrich-stripe-71f3'
 }
 
 /** Every form a secret could take in a line of text: as set, and the base64 of basic auth's `user:password`. */
-export const SECRET_FORMS = [
+const SECRET_FORMS = [
   ...Object.values(SECRETS),
-  Buffer.from(`vfs-example:${SECRETS.ENRICH_API_PASSWORD}`).toString('base64')
+  Buffer.from(`vfs-example:${SECRETS.ENRICH_API_PASSWORD}`).toString('base64'),
+  Buffer.from(`${SECRETS.BILLING_API_KEY}:`).toString('base64'),
+  Buffer.from(`${EXAMPLE_ACCOUNT_SID}:${SECRETS.SMS_AUTH_TOKEN}`).toString('base64')
 ]
 
 /** The secrets that `vendorsPlugin` reads from the process's environment, as the service does at start. */
@@ -84,15 +92,38 @@ export async function dialectPorts (): Promise<{ env: Record<string, string>, ur
   return { env, urls }
 }
 
-/** A job of each dialect that its mock completes, and how its result shows it was mapped. */
-export const DIALECT_JOBS: Array<{ vendor: DialectName, body: Record<string, unknown>, result: Record<string, unknown> }> = [
+/** Bytes that UTF-8 would change (0x89, 0xc2, 0xff), as a PNG's signature starts: a file must arrive exactly so. */
+const BINARY = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xc2, 0xff, 0xfe, 0x80])
+const BINARY_SHA256 = createHash('sha256').update(BINARY).digest('hex')
+
+/** A job of each dialect that its mock completes, how its result shows it was mapped, and its calls when more than one (pages). */
+export const DIALECT_JOBS: Array<{ vendor: DialectName, body: Record<string, unknown>, result: Record<string, unknown>, attempts?: number }> = [
   { vendor: 'peopleVendor', body: { email: 'ada.lovelace@example.com' }, result: { full_name: 'Ada Lovelace', employer: { domain: 'example.com' } } },
   { vendor: 'companyVendor', body: { domain: 'acme.io' }, result: { domain: 'acme.io', name: 'Acme' } },
   { vendor: 'enrichVendor', body: { email: 'e@x.io' }, result: { email: 'e@x.io', enriched: true } },
   { vendor: 'enrichHmacVendor', body: { email: 'h@x.io' }, result: { email: 'h@x.io', enriched: true } },
   { vendor: 'pollVendor', body: { q: 'rows' }, result: { query: { q: 'rows' }, rows: 3 } },
   { vendor: 'directoryVendor', body: { type: 'user_data', userId: 42 }, result: { id: 42, name: 'User 42' } },
-  { vendor: 'directoryVendor', body: { type: 'company_data', domain: 'globex.com' }, result: { domain: 'globex.com', industry: 'software' } }
+  { vendor: 'directoryVendor', body: { type: 'company_data', domain: 'globex.com' }, result: { domain: 'globex.com', industry: 'software' } },
+  {
+    vendor: 'billingVendor',
+    body: { type: 'charge', amount: 2000, currency: 'usd', metadata: { order: 'A-1' } },
+    result: { object: 'charge', amount: 2000, metadata: { order: 'A-1' }, expanded: ['balance_transaction'] }
+  },
+  { vendor: 'billingVendor', body: { type: 'customers' }, result: { pages: 3, items: { length: 7, 6: { id: 'cus_0007' } } }, attempts: 3 },
+  {
+    vendor: 'filesVendor',
+    body: { type: 'upload', purpose: 'dispute_evidence', filename: 'logo.png', contentType: 'image/png', content: BINARY.toString('base64') },
+    result: { filename: 'logo.png', type: 'image/png', size: BINARY.length, sha256: BINARY_SHA256 }
+  },
+  {
+    vendor: 'filesVendor',
+    body: { type: 'object', name: 'report 1.bin', contentType: 'application/octet-stream', content: BINARY.toString('base64') },
+    result: { name: 'report 1.bin', content_type: 'application/octet-stream', size: BINARY.length, sha256: BINARY_SHA256 }
+  },
+  { vendor: 'issuesVendor', body: { owner: 'acme', repo: 'widgets' }, result: { pages: 3, items: { length: 23, 22: { number: 23 } } }, attempts: 3 },
+  { vendor: 'smsVendor', body: { to: '+15005550006', from: '+15005550009', text: 'hello' }, result: { status: 'delivered' } },
+  { vendor: 'enrichStripeVendor', body: { email: 's@x.io' }, result: { email: 's@x.io', enriched: true } }
 ]
 
 /** The `i`th of DIALECT_JOBS, round and round. */

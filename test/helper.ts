@@ -40,9 +40,13 @@ export async function startMocks (t: TestContext, faults: Partial<MockFaults> = 
   }
 }
 
-/** A configuration as the environment would give it, with vendor entries merged as VENDORS_FILE would. */
+/**
+ * A configuration as the environment would give it, with vendor entries merged as VENDORS_FILE would.
+ * Load shedding is off unless a test turns it on (test/plugins/load.test.ts does): an in-process app
+ * shares its event loop with the test and its mocks, whose stalls on a busy machine are not the app's.
+ */
 export function testConfig (env: Record<string, string> = {}, vendors: Record<string, VendorEntry> = {}): Config {
-  const config = loadConfig({ MOCK_VENDORS: 'off', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '50', ASYNC_VENDOR_SECRET: SECRET, ...env })
+  const config = loadConfig({ MOCK_VENDORS: 'off', LOG_LEVEL: 'silent', SWEEP_INTERVAL_MS: '50', ASYNC_VENDOR_SECRET: SECRET, MAX_EVENT_LOOP_DELAY_MS: '0', ...env })
   return { ...config, vendors: mergeVendors(defaultVendors(SECRET), vendors) }
 }
 

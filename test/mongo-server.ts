@@ -8,7 +8,7 @@ import { delimiter, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Db, MongoClient } from 'mongodb'
 import tap from 'tap'
-import { createMongoClient, describeMongoUrl } from '../plugins/mongo.js'
+import { createMongoClient, describeMongoUrl } from '../core/backends/mongo/client.js'
 import { freePort } from './free-port.js'
 import type { Teardown } from './redis-server.js'
 

@@ -23,15 +23,35 @@ test('openapi.yaml is a valid OpenAPI 3.1 document', async (t) => {
 
 test('the spec documents every route with its error replies', async (t) => {
   const spec = parse(committed)
-  t.same(Object.keys(spec.paths).sort(), ['/dashboard', '/health', '/jobs', '/jobs/retry', '/jobs/{id}', '/jobs/{id}/retry', '/metrics', '/vendor-webhook/{vendor}',
-    '/vendors', '/vendors/{name}', '/vendors/{name}/pause', '/vendors/{name}/resume'])
-  t.same(Object.keys(spec.paths['/jobs/{id}'].get.responses).sort(), ['200', '400', '404', '414', '503'])
-  t.same(Object.keys(spec.paths['/jobs/{id}/retry'].post.responses).sort(), ['202', '400', '404', '409', '413', '414', '415', '503'])
-  t.same(Object.keys(spec.paths['/jobs'].post.responses).sort(), ['200', '202', '400', '409', '413', '415', '422', '503'])
+  t.same(Object.keys(spec.paths).sort(), ['/batches/{id}', '/dashboard', '/health', '/jobs', '/jobs/batch', '/jobs/retry', '/jobs/{id}', '/jobs/{id}/notify',
+    '/jobs/{id}/retry', '/metrics', '/teams', '/teams/me', '/teams/{name}', '/vendor-webhook/{vendor}', '/vendors', '/vendors/{name}', '/vendors/{name}/history', '/vendors/{name}/pause',
+    '/vendors/{name}/resume'])
+  t.same(Object.keys(spec.paths['/jobs/{id}'].get.responses).sort(), ['200', '400', '401', '404', '414', '503'])
+  t.same(Object.keys(spec.paths['/jobs/{id}/retry'].post.responses).sort(), ['202', '400', '401', '404', '409', '413', '414', '415', '503'])
+  t.same(Object.keys(spec.paths['/jobs'].post.responses).sort(), ['200', '202', '400', '401', '402', '403', '409', '413', '415', '422', '429', '503'])
   t.match(spec.paths['/jobs'].post.parameters, [{ in: 'header', name: 'idempotency-key', required: false, schema: { maxLength: 255 } }])
   t.same(Object.keys(spec.paths['/vendor-webhook/{vendor}'].post.responses).sort(), ['200', '400', '401', '404', '409', '413', '414', '415', '503'])
-  t.same(Object.keys(spec.paths['/jobs'].get.responses).sort(), ['200', '400', '503'])
-  for (const admin of [spec.paths['/vendors/{name}/pause'].post, spec.paths['/vendors/{name}/resume'].post, spec.paths['/jobs/retry'].post]) {
+  t.same(Object.keys(spec.paths['/jobs'].get.responses).sort(), ['200', '400', '401', '403', '404', '503'])
+  t.same(Object.keys(spec.paths['/jobs/batch'].post.responses).sort(), ['200', '202', '400', '401', '403', '409', '413', '415', '422', '429', '503'])
+  t.same(Object.keys(spec.paths['/batches/{id}'].get.responses).sort(), ['200', '400', '401', '404', '414', '503'])
+  t.same(Object.keys(spec.paths['/jobs/{id}/notify'].post.responses).sort(), ['202', '400', '401', '404', '409', '413', '414', '415', '503'])
+  t.match(spec.paths['/jobs/{id}'].get.parameters, [{ in: 'query', name: 'wait', schema: { minimum: 1, maximum: 60 } }, { in: 'path', name: 'id' }])
+  // A generated client knows the completion webhooks' body.
+  for (const event of ['job.complete', 'job.failed']) {
+    t.same(spec.webhooks[event].post.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/NotifyEvent' })
+  }
+  t.match(spec.components.schemas.NotifyEvent.properties, { type: { enum: ['job.complete', 'job.failed'] }, data: { $ref: '#/components/schemas/JobReply' } })
+  // Swagger UI's Authorize button and generated clients read these: a team's key on every job route, the admin token on the reads.
+  t.same(spec.paths['/jobs'].post.security, [{ teamKey: [] }])
+  t.same(spec.paths['/jobs/batch'].post.security, [{ teamKey: [] }])
+  for (const read of [spec.paths['/jobs/{id}'].get, spec.paths['/jobs'].get, spec.paths['/jobs/{id}/retry'].post, spec.paths['/teams/me'].get, spec.paths['/batches/{id}'].get,
+    spec.paths['/jobs/{id}/notify'].post]) {
+    t.same(read.security, [{ teamKey: [] }, { adminToken: [] }])
+    t.ok(read.responses['401'], 'and answer 401 without a key')
+  }
+  t.same(spec.components.securitySchemes.teamKey, { type: 'http', scheme: 'bearer', description: spec.components.securitySchemes.teamKey.description })
+  for (const admin of [spec.paths['/vendors/{name}/pause'].post, spec.paths['/vendors/{name}/resume'].post, spec.paths['/jobs/retry'].post, spec.paths['/teams'].get,
+    spec.paths['/teams/{name}'].get]) {
     t.same(admin.security, [{ adminToken: [] }], 'admin routes name the bearer token')
     t.ok(admin.responses['401'] && admin.responses['404'])
   }

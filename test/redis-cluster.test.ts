@@ -2,6 +2,7 @@ import { connect } from 'node:net'
 import { Cluster, Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { clusterFor, skipWithoutRedisCluster, startRedisCluster, type TestRedisCluster } from './redis-cluster.js'
+import { redisClient } from './redis-server.js'
 
 const skip = skipWithoutRedisCluster(t)
 
@@ -35,8 +36,7 @@ test('the cluster has three masters that cover all 16384 slots', { skip }, async
   const { url, nodes } = await clusterFor(t)
   t.equal(nodes.length, 3)
   t.equal(new Set(nodes.map((n) => n.port)).size, 3)
-  const redis = new Redis(url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, url)
   t.match(await redis.cluster('INFO'), /cluster_state:ok[\s\S]*cluster_slots_assigned:16384[\s\S]*cluster_slots_ok:16384[\s\S]*cluster_known_nodes:3[\s\S]*cluster_size:3/)
   // CLUSTER NODES: "<id> 127.0.0.1:<port>@<bus port> <flags> ...", one line per node.
   const masters = String(await redis.cluster('NODES')).matchAll(/:(\d+)@\d+ (?:\S+,)?master[ ,]/g)

@@ -25,11 +25,14 @@ export interface TestRedisCluster {
 const MASTERS = 3
 /** A cluster node listens on its port and on port + 10000 for the cluster bus. */
 const BUS_OFFSET = 10_000
-/** Ports whose bus port stays below Linux's ephemeral range (32768 and up), so no outgoing connection takes either. */
+/**
+ * Ports whose bus port stays below Linux's ephemeral range (32768 and up), so no outgoing connection takes
+ * either, and below freePort's range (test/free-port.ts), so no other test's server takes a bus port.
+ */
 const LOWEST_PORT = 12_000
-const HIGHEST_PORT = 32_767 - BUS_OFFSET
+const HIGHEST_PORT = 15_999
 
-export function redisClusterAvailable (): Availability {
+function redisClusterAvailable (): Availability {
   // TEST_REDIS_URL names one server, which cannot be a three-master cluster the tests may stop.
   const missing = ['redis-server', 'redis-cli'].filter((name) => onPath(name) === undefined)
   return missing.length === 0 ? { ok: true } : { ok: false, reason: `no ${missing.join(' or ')} on PATH (install redis-server, which brings redis-cli)` }

@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import { Redis } from 'ioredis'
 import t, { test } from 'tap'
-import { redisAvailable, redisFor, skipWithoutRedis, startRedis, type TestRedis } from './redis-server.js'
+import { redisAvailable, redisClient, redisFor, skipWithoutRedis, startRedis, type TestRedis } from './redis-server.js'
 
 const skip = skipWithoutRedis(t)
 const stoppable = skip || skipWithoutRedis(t, { stoppable: true })
@@ -20,8 +20,7 @@ function withEnv (t: { teardown (fn: () => void): void }, env: Record<string, st
 }
 
 async function roundTrip (t: { teardown (fn: () => unknown): void }, server: TestRedis, write?: string): Promise<string | null> {
-  const redis = new Redis(server.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, server.url)
   if (write !== undefined) await redis.set('kept', write)
   const value = await redis.get('kept')
   await redis.quit()

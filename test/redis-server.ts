@@ -60,7 +60,7 @@ export function skipWithoutRedis (t: { fail (message: string): unknown }, opts: 
   return skipLoudly(t, 'Redis', redisAvailable(opts))
 }
 
-export async function answersPing (port: number): Promise<boolean> {
+async function answersPing (port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'))
     socket.once('data', (data) => { socket.destroy(); resolve(data.toString().startsWith('+PONG')) })
@@ -145,6 +145,13 @@ export async function startRedis (t: Teardown, opts: { appendonly?: boolean, arg
   server = await startOnFreePort(freePort, (port) => redisProcess(binary, port, dir, ['--appendonly', opts.appendonly ? 'yes' : 'no', ...opts.args ?? []]))
   const { port, start, stop, kill } = server
   return { url: `redis://127.0.0.1:${port}`, port, start, stop, kill }
+}
+
+/** A client of `url` for one test, disconnected at its end. */
+export function redisClient (t: Teardown, url: string): Redis {
+  const redis = new Redis(url)
+  t.teardown(() => redis.disconnect())
+  return redis
 }
 
 let shared: Promise<TestRedis> | undefined

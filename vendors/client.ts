@@ -1,4 +1,6 @@
 import { errors, Pool } from 'undici'
+import { type Departure, departureCheck, LateDepartureError } from './departure.js'
+import { createWarmConnector } from './warm.js'
 import { type CallOutcome, readAnswer, type VendorAnswer } from './adapters/answer.js'
 import type { CompiledVendor } from './adapters/compiled.js'
 import { TokenRejectedError } from './adapters/errors.js'
@@ -11,6 +13,14 @@ import { UnrecoverableVendorError, VendorError } from './errors.js'
 export type VendorCall = CallInput & {
   /** Aborts the call, as a stopping worker does once its grace is over. */
   signal?: AbortSignal
+  /** The job's team, for the metrics the call is counted in. */
+  team?: string
+  /** When the call was granted (performance.now()), for the lateness it is observed with. */
+  grantedAt?: number
+  /** The latest the call may leave (performance.now()); later, it is not sent and throws LateDepartureError. */
+  departBy?: number
+  /** Told when the call left, or would have when too late (performance.now()). */
+  departed? (at: number): void
 }
 
 /** One undici Pool per vendor, reused for every call and poll; the vendor's adapter shapes each request and reads each answer. */
@@ -19,32 +29,37 @@ export interface VendorClient {
   call (call: VendorCall): Promise<CallOutcome>
   /** How a job an accepting vendor took is going. Throws VendorError. */
   poll (call: VendorCall): Promise<PollOutcome>
+  /** Connections the next calls can use without opening one: idle in the pool or opened ahead. */
+  ready (): number
+  /** Opens connections ahead until the vendor has `n` in all, busy or not (up to its concurrency); resolves once they are open. */
+  warm (n: number): Promise<void>
   close (): Promise<void>
 }
 
 export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendor): VendorClient {
+  const connector = createWarmConnector(new URL(adapter.origin), { timeoutMs: vendor.timeoutMs, max: vendor.concurrency })
   const pool = new Pool(adapter.origin, {
     connections: vendor.concurrency,
     headersTimeout: vendor.timeoutMs,
     bodyTimeout: vendor.timeoutMs,
     // Counted on the wire: past the limit undici stops reading and drops the connection.
-    maxResponseSize: vendor.maxResponseBytes
+    maxResponseSize: vendor.maxResponseBytes,
+    connect: connector.connect
   })
+  const dispatcher = pool.compose(departureCheck(vendor.name))
 
-  const send = async (request: OutgoingRequest, signal: AbortSignal | undefined): Promise<VendorAnswer> => {
-    // One controller and one plain timer per call: AbortSignal.timeout and AbortSignal.any cost far more per call.
-    const call = new AbortController()
-    const timer = setTimeout(() => call.abort(new DOMException('The call timed out', 'TimeoutError')), vendor.timeoutMs)
-    const stop = (): void => call.abort(signal?.reason)
-    signal?.addEventListener('abort', stop, { once: true })
+  const send = async (request: OutgoingRequest, signal: AbortSignal | undefined, departure: Departure | undefined): Promise<VendorAnswer> => {
     try {
-      const res = await pool.request({
+      const res = await dispatcher.request({
         method: request.method as 'GET',
         path: request.path,
         headers: request.headers,
         ...(request.body === undefined ? {} : { body: request.body }),
-        signal: call.signal
-      })
+        // The timeout and the stop are kept by departureCheck through the request's own controller.
+        limitMs: vendor.timeoutMs,
+        ...(signal === undefined ? {} : { stop: signal }),
+        ...(departure === undefined ? {} : { departure })
+      } as Parameters<typeof dispatcher.request>[0])
       // A declared length over the limit fails at once, without waiting for the body.
       if (Number(res.headers['content-length']) > vendor.maxResponseBytes) {
         res.body.destroy()
@@ -52,24 +67,24 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
       }
       return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
     } catch (err) {
-      if (signal?.aborted) throw err
+      if (signal?.aborted || err instanceof LateDepartureError) throw err
       // The same question gets the same oversize answer: retrying would only pay for it again.
       if (err instanceof errors.ResponseExceededMaxSizeError) {
         throw new UnrecoverableVendorError(`${vendor.name} answered more than its maxResponseBytes (${vendor.maxResponseBytes} bytes)`)
       }
       throw new VendorError(adapter.redact(`${vendor.name} call failed (${describeFailure(err)})`))
-    } finally {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', stop)
     }
   }
 
   /** A vendor refusing its OAuth2 token gets one more try within the attempt, with the token fetched anew. */
-  const exchange = async <T>(build: () => Promise<OutgoingRequest>, read: (sent: OutgoingRequest, answer: VendorAnswer) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+  const exchange = async <T>(build: () => Promise<OutgoingRequest>, read: (sent: OutgoingRequest, answer: VendorAnswer) => Promise<T>, call: VendorCall): Promise<T> => {
+    const { signal, departBy, departed } = call
+    // A token fetched anew within the attempt goes out at once: its grant was for the first try.
     for (let tries = 1; ; tries++) {
       const request = await build()
+      const departure = tries > 1 || departBy === undefined ? undefined : { by: departBy, ...(departed === undefined ? {} : { report: departed }) }
       try {
-        return await read(request, await send(request, signal))
+        return await read(request, await send(request, signal, departure))
       } catch (err) {
         if (!(err instanceof TokenRejectedError) || tries > 1) throw err
       }
@@ -77,9 +92,12 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
   }
 
   return {
-    call: ({ signal, ...call }) => exchange(() => buildRequest(adapter, call), (sent, answer) => readAnswer(adapter, call.type, sent, answer), signal),
-    poll: ({ signal, ...call }) => exchange(() => buildPollRequest(adapter, call), (sent, answer) => readPollAnswer(adapter, sent, answer), signal),
+    call: (call) => exchange(() => buildRequest(adapter, call), (sent, answer) => readAnswer(adapter, call.type, sent, answer, call.pages), call),
+    poll: (call) => exchange(() => buildPollRequest(adapter, call), (sent, answer) => readPollAnswer(adapter, sent, answer), call),
+    ready: () => pool.stats.free + connector.stashed,
+    warm: (n) => connector.warm(n, pool.stats.connected),
     async close () {
+      connector.close()
       await pool.close()
     }
   }

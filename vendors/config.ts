@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import type { BreakerPolicy } from '../core/dispatch/breaker.js'
-import { parseDuration } from '../core/dispatch/limits.js'
+import { parseDuration } from '../core/time.js'
 import { firstProblem } from './adapters/check.js'
-import { AdapterFields, type Auth, Mode, type RequestMapping, type ResponseMapping } from './adapters/entry.js'
-
-export type { BreakerPolicy }
+import { CacheConfigError, CacheEntry, compileCacheRules } from './cache.js'
+import { AdapterFields, type Auth, Cost, Mode, type RequestMapping, type ResponseMapping } from './adapters/entry.js'
 
 /** A vendor is configuration, not code. This is the documented shape of one `VENDORS_FILE` entry. */
 export const VendorEntry = Type.Object({
@@ -24,7 +22,7 @@ export const VendorEntry = Type.Object({
     ])
   }, { additionalProperties: false }), { maxItems: 8 })),
   concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'calls in flight from all workers together' })),
-  maxRetryAfterMs: Type.Optional(Type.Integer({ minimum: 0, description: 'the longest pause a Retry-After may impose on the vendor' })),
+  maxRetryAfterMs: Type.Optional(Type.Integer({ minimum: 0, description: 'the longest wait a Retry-After may impose: on the vendor (429, 503) or on a job\'s retry' })),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
   maxResponseBytes: Type.Optional(Type.Integer({ minimum: 1 })),
   retry: Type.Optional(Type.Object({
@@ -41,14 +39,25 @@ export const VendorEntry = Type.Object({
   }, { additionalProperties: false })),
   maxWaitMs: Type.Optional(Type.Integer({ minimum: 1 })),
   webhookSecret: Type.Optional(Type.String({ minLength: 8 })),
+  cache: Type.Optional(CacheEntry),
+  cost: Type.Optional(Cost),
   ...AdapterFields,
   callbackTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 }))
 }, { additionalProperties: false })
 
 // A Record's key pattern binds only when other keys are refused.
-export const VendorsFile = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), VendorEntry, { additionalProperties: false })
+const VendorsFile = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), VendorEntry, { additionalProperties: false })
 
 export type VendorEntry = Static<typeof VendorEntry>
+
+/** A vendor's circuit breaker (core/dispatch/breaker.ts applies it): the `breaker` entry with its defaults. */
+export interface BreakerPolicy {
+  minCalls: number
+  failureRatio: number
+  windowMs: number
+  halfOpenAfterMs: number
+  probes: number
+}
 
 export interface VendorConfig {
   name: string
@@ -68,6 +77,8 @@ export interface VendorConfig {
   /** No job waits on an open breaker longer than this from its submission. */
   maxWaitMs: number
   webhookSecret?: string
+  /** What a call costs; a type's own `cost` replaces it for that type's jobs (core/dispatch/spend.ts). */
+  cost?: VendorEntry['cost']
   /** How calls are made and read when the vendor's API is not ours (vendors/adapters). */
   request?: RequestMapping
   auth?: Auth
@@ -76,7 +87,12 @@ export interface VendorConfig {
   accepted?: VendorEntry['accepted']
   webhook?: VendorEntry['webhook']
   poll?: VendorEntry['poll']
+  /** Answers that come a page at a time, and the vendor's own rate-limit headers (DESIGN "Adapters (v3)"). */
+  pages?: VendorEntry['pages']
+  limits?: VendorEntry['limits']
   callbackTimeoutMs: number
+  /** Completed results kept and identical jobs joined (DESIGN "Spend (v3)"); a type's own `cache` wins. */
+  cache?: CacheEntry
 }
 
 export type Vendors = ReadonlyMap<string, VendorConfig>
@@ -142,6 +158,12 @@ export function mergeVendors (
     }
     if (merged.mode === 'async' && merged.webhookSecret === undefined && merged.webhook?.secret === undefined) {
       throw new VendorsFileError(`${source} is invalid: async vendor "${name}" needs "webhook.secret" (or "webhookSecret") to verify its callbacks`)
+    }
+    try {
+      compileCacheRules(name, merged.cache, merged.types)
+    } catch (err) {
+      if (err instanceof CacheConfigError) throw new VendorsFileError(`${source} is invalid: ${err.message}`)
+      throw err
     }
     vendors.set(name, merged)
   }

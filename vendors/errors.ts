@@ -2,6 +2,8 @@
 export class VendorError extends Error {
   override name = 'VendorError'
   readonly code: string = 'VFS_ERR_VENDOR'
+  /** The vendor's own rate-limit headers said no call is left for this long: every caller waits (set where the answer is read). */
+  pauseMs?: number
   /** `status`: the vendor's HTTP status, when it answered. */
   constructor (message: string, readonly retryAfterMs?: number, readonly status?: number) {
     super(message)

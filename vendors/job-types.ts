@@ -7,8 +7,8 @@ export type PayloadCheck = (payload: Record<string, unknown>) => string | undefi
 const ajv = new Ajv({ allErrors: false, strict: false })
 
 /**
- * A vendor's job types, checked at submission: `type` must name one of them and the payload (its `type`
- * included) must meet that type's JSON Schema. A vendor without types takes any payload. The schemas are
+ * A vendor's job types, checked at submission: `type` must name one of them and the rest of the payload
+ * must meet that type's JSON Schema (which, like the type's mappings, never sees `type`). A vendor without types takes any payload. The schemas are
  * compiled once at start; a schema Ajv cannot compile is a start error naming the vendor and the type.
  */
 export function payloadCheck (vendor: VendorConfig): PayloadCheck {
@@ -24,10 +24,10 @@ export function payloadCheck (vendor: VendorConfig): PayloadCheck {
   }
   const known = [...validators.keys()].join(', ')
   return (payload) => {
-    const { type } = payload
+    const { type, ...rest } = payload
     const validate = typeof type === 'string' ? validators.get(type) : undefined
     if (validate === undefined) return `"type" must be one of ${vendor.name}'s job types: ${known}`
-    if (validate(payload)) return undefined
+    if (validate(rest)) return undefined
     const [first] = validate.errors ?? []
     const field = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : ''
     const missing = first?.keyword === 'required' ? String((first.params as { missingProperty?: string }).missingProperty) : ''
@@ -48,11 +48,13 @@ export function jobTypeComponents (vendors: Iterable<VendorConfig>): Record<stri
   const components: Record<string, object> = {}
   for (const vendor of vendors) {
     for (const [type, { payload }] of Object.entries(vendor.types ?? {})) {
+      const named = { vendor: { const: vendor.name }, type: { const: type } }
       components[componentName(vendor.name, type)] = {
         description: `a ${type} job for ${vendor.name}`,
         allOf: [
-          { type: 'object', required: ['vendor', 'type'], properties: { vendor: { const: vendor.name }, type: { const: type } } },
-          payload
+          { type: 'object', required: ['vendor', 'type'], properties: named },
+          // The payload's schema never sees vendor and type: one that refuses other properties must know them.
+          { ...payload, properties: { ...(payload as { properties?: object }).properties, ...named } }
         ]
       }
     }

@@ -14,10 +14,11 @@ export interface PublicVendorConfig {
   breaker: VendorConfig['breaker']
   maxWaitMs: number
   callbackTimeoutMs: number
+  cost: { perCall: number, perResult: number }
 }
 
 /** Credentials in a URL (user info, and a query, where API keys often sit) never leave the service. */
-export function publicUrl (url: string): string {
+function publicUrl (url: string): string {
   try {
     const parsed = new URL(url)
     return `${parsed.origin}${parsed.pathname}`
@@ -43,7 +44,8 @@ export function publicConfig (v: VendorConfig): PublicVendorConfig {
     retry: { attempts: v.retry.attempts, baseDelayMs: v.retry.baseDelayMs, maxDelayMs: v.retry.maxDelayMs },
     breaker: pickBreaker(v.breaker),
     maxWaitMs: v.maxWaitMs,
-    callbackTimeoutMs: v.callbackTimeoutMs
+    callbackTimeoutMs: v.callbackTimeoutMs,
+    cost: { perCall: v.cost?.perCall ?? 0, perResult: v.cost?.perResult ?? 0 }
   }
 }
 

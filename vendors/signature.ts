@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
  * The timestamp is signed too, so a captured request cannot be replayed later than the tolerance.
  */
 export const SIGNATURE_HEADER = 'x-signature'
-export const DEFAULT_TOLERANCE_S = 300
+const DEFAULT_TOLERANCE_S = 300
 
 export function sign (secret: string, rawBody: string | Buffer, nowS = Math.floor(Date.now() / 1000)): string {
   return `t=${nowS},v1=${digest(secret, nowS, rawBody)}`
@@ -19,22 +19,24 @@ export function verify (
   rawBody: string | Buffer | undefined,
   header: string | undefined,
   nowS = Math.floor(Date.now() / 1000),
-  toleranceS = DEFAULT_TOLERANCE_S
+  toleranceS = DEFAULT_TOLERANCE_S,
+  /** How the header is named in a reason: Stripe's own is Stripe-Signature. */
+  name = 'X-Signature'
 ): SignatureCheck {
-  if (header === undefined || header === '') return { ok: false, reason: 'missing X-Signature header' }
+  if (header === undefined || header === '') return { ok: false, reason: `missing ${name} header` }
   // A request without a body has nothing a vendor would sign (and the HMAC cannot digest undefined).
   if (rawBody === undefined || rawBody.length === 0) return { ok: false, reason: 'missing or empty body' }
   const parts = new Map<string, string[]>()
   for (const item of header.split(',')) {
     const at = item.indexOf('=')
-    if (at <= 0) return { ok: false, reason: 'malformed X-Signature header' }
+    if (at <= 0) return { ok: false, reason: `malformed ${name} header` }
     const key = item.slice(0, at).trim()
     parts.set(key, [...(parts.get(key) ?? []), item.slice(at + 1).trim()])
   }
   const t = parts.get('t')?.[0]
   const candidates = parts.get('v1') ?? []
   if (t === undefined || !/^\d+$/.test(t) || candidates.length === 0) {
-    return { ok: false, reason: 'malformed X-Signature header' }
+    return { ok: false, reason: `malformed ${name} header` }
   }
   const ts = Number(t)
   if (Math.abs(nowS - ts) > toleranceS) return { ok: false, reason: 'stale signature timestamp' }

@@ -1,16 +1,9 @@
+import { failChange } from '../ending.js'
+import type { KeyRules } from '../input/payload-keys.js'
 import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
-import type { VendorClient } from '../../vendors/client.js'
-import type { VendorConfig } from '../../vendors/config.js'
-import { callVendor, pollVendor } from './call.js'
+import { type AttemptVendor, callVendor, pollVendor } from './call.js'
 import type { Delivery, Settlement } from './queue.js'
-
-/** A vendor as a delivery calls it. */
-export interface AttemptVendor {
-  config: VendorConfig
-  client: VendorClient
-  callbackUrl: string
-}
 
 export interface AttemptDeps {
   store: JobStore
@@ -20,13 +13,18 @@ export interface AttemptDeps {
   maxDeliveries: number
   /** The queue claims jobs as it takes them and records their changes as it settles them (DispatchQueue.claims). */
   queueSettles: boolean
+  /** The keys the job store refuses (DESIGN "HTTP contract"): a result carrying one fails its job. */
+  keyRules: KeyRules
 }
+
+/** The stable code a job failed for its team's quota starts its error with. */
+const TEAM_QUOTA_CODE = 'VFS_ERR_TEAM_QUOTA'
+/** The stable code a job failed for its team's budget starts its error with; POST /jobs answers 402 with it too. */
+const BUDGET_CODE = 'VFS_ERR_BUDGET_EXHAUSTED'
 
 /** A missing job younger than this may still be on its way: in a Redis Cluster its record and its entry live on two nodes. */
 const ORPHAN_GRACE_MS = 30_000
 const ORPHAN_RETRY_MS = 1_000
-
-const entryTime = (entry: string): number => Number(entry.split('-')[0])
 
 /**
  * Runs one delivery to its end: claims the job, calls (or polls) the vendor once, records the outcome
@@ -36,20 +34,25 @@ const entryTime = (entry: string): number => Number(entry.split('-')[0])
 export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: AbortSignal): Promise<Settlement> {
   const { store } = deps
   const vendor = deps.vendor(d.vendor)
-  if (d.kind === 'expire' || vendor === undefined || d.deliveries > deps.maxDeliveries) {
-    const reason = d.kind === 'expire'
+  if (d.kind === 'expire' || d.kind === 'quota' || d.kind === 'budget' || vendor === undefined || d.deliveries > deps.maxDeliveries) {
+    const expired = d.kind === 'expire' || d.kind === 'quota' || d.kind === 'budget'
+    const reason = d.kind === 'budget'
+      ? `${BUDGET_CODE}: team ${d.team} cannot afford another call of ${d.vendor} within its budget`
+      : d.kind === 'expire'
       ? `circuit open: ${d.vendor} kept failing and the job waited ${vendor?.config.maxWaitMs} ms for it to recover`
-      : vendor === undefined
-        ? `vendor "${d.vendor}" is no longer configured`
-        : `delivered ${d.deliveries} times without finishing; moved to the dead-letter stream`
-    const failed = await failUnheld(store, d.jobId, reason, d.kind === 'expire' ? undefined : d.entry)
-    if (d.kind !== 'expire' && vendor !== undefined) jobLog(deps.log, d.jobId, d.vendor).warn({ deliveries: d.deliveries }, 'job dead-lettered')
-    return { delivery: d, ...(failed ? { status: 'failed' as const } : {}), ...(d.kind !== 'expire' && vendor !== undefined ? { deadLetter: reason } : {}) }
+      : d.kind === 'quota'
+        ? `${TEAM_QUOTA_CODE}: team ${d.team} used its quota on ${d.vendor}, and the job would wait past its maxWaitMs (${vendor?.config.maxWaitMs} ms) for room`
+        : vendor === undefined
+          ? `vendor "${d.vendor}" is no longer configured`
+          : `delivered ${d.deliveries} times without finishing; moved to the dead-letter stream`
+    const failed = await failUnheld(store, d.jobId, reason, expired ? undefined : d.entry, d.kind === 'budget')
+    if (!expired && vendor !== undefined) jobLog(deps.log, d.jobId, d.vendor).warn({ deliveries: d.deliveries }, 'job dead-lettered')
+    return { delivery: d, ...(failed ? { status: 'failed' as const } : {}), ...(!expired && vendor !== undefined ? { deadLetter: reason } : {}) }
   }
 
-  const claim = d.claim ?? await store.claim(d.jobId, { entry: d.entry, deliveries: d.deliveries, kind: d.kind })
+  const claim = d.claim ?? await store.claim(d.jobId, { entry: d.entry, deliveries: d.deliveries, kind: d.kind === 'poll' ? 'poll' : 'call' })
   if (!claim.ok) {
-    if (claim.reason === 'missing' && Date.now() - entryTime(d.entry) < ORPHAN_GRACE_MS) {
+    if (claim.reason === 'missing' && Date.now() - d.createdAt < ORPHAN_GRACE_MS) {
       return { delivery: d, next: { at: Date.now() + ORPHAN_RETRY_MS, kind: d.kind } }
     }
     if (claim.reason === 'done') {
@@ -60,14 +63,18 @@ export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: Abort
     }
     return { delivery: d }
   }
-  const run = { store, vendor, job: claim.job, delivery: d, signal, log: deps.log, queueSettles: deps.queueSettles }
+  const run = { store, vendor, job: claim.job, delivery: d, signal, log: deps.log, queueSettles: deps.queueSettles, keys: deps.keyRules }
   return d.kind === 'poll' ? pollVendor(run) : callVendor(run)
 }
 
-/** Fails a job waiting for a call that no live delivery holds (only `entry`'s own earlier deliveries may). */
-async function failUnheld (store: JobStore, id: string, error: string, entry?: string): Promise<boolean> {
+/**
+ * Fails a job waiting for a call that no live delivery holds (only `entry`'s own earlier deliveries may);
+ * `polled`: a job waiting for its next poll too (one its budget cannot pay for).
+ */
+async function failUnheld (store: JobStore, id: string, error: string, entry?: string, polled = false): Promise<boolean> {
   const job = await store.get(id)
-  if (job === null || (job.status !== 'pending' && job.status !== 'processing') || job.waiting !== undefined) return false
+  if (job === null || (job.status !== 'pending' && job.status !== 'processing')) return false
+  if (job.waiting !== undefined && !(polled && job.waiting === 'poll')) return false
   if (job.holder !== undefined && (entry === undefined || !job.holder.startsWith(`${entry}#`))) return false
-  return await store.transition(id, job.status, { status: 'failed', error, nextAttemptAt: null, holder: null }) !== null
+  return await store.transition(id, job.status, failChange(error)) !== null
 }

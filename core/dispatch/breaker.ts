@@ -4,13 +4,8 @@
  * calls failed; open, it refuses calls until the half-open time, then lets `probes` calls through per
  * interval, whose outcome closes or reopens it.
  */
-export interface BreakerPolicy {
-  minCalls: number
-  failureRatio: number
-  windowMs: number
-  halfOpenAfterMs: number
-  probes: number
-}
+
+import type { BreakerPolicy } from '../../vendors/config.js'
 
 export interface BreakerState {
   /** Set while open: calls are refused before this time, probed after it. */
@@ -22,7 +17,7 @@ export interface BreakerState {
 
 export const newBreakerState = (): BreakerState => ({ probes: 0, probesUntil: 0, buckets: new Map() })
 
-export function bucketMs (policy: BreakerPolicy): number {
+function bucketMs (policy: BreakerPolicy): number {
   return Math.max(100, Math.floor(policy.windowMs / 10))
 }
 

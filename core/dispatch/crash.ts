@@ -1,3 +1,4 @@
+import { failChange } from '../ending.js'
 import { clip } from '../input/clip.js'
 import { isTerminal } from '../job.js'
 import type { Log } from '../log.js'
@@ -15,7 +16,7 @@ export async function failCrashed (store: JobStore, log: Log, d: Delivery, err: 
   const job = await store.get(d.jobId)
   if (job === null || isTerminal(job.status) || job.waiting === 'callback') return { delivery: d }
   const error = `internal error while processing the job: ${clip(err instanceof Error ? err.message : String(err))}`
-  const failed = { status: 'failed', error, nextAttemptAt: null, waiting: null, deadline: null } as const
+  const failed = failChange(error)
   const ended = job.holder === d.holder
     ? await store.settle(job.id, d.holder, failed)
     : job.holder === undefined && await store.transition(job.id, job.status, failed) !== null

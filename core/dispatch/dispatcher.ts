@@ -1,8 +1,9 @@
 import { jobLog, type Log } from '../log.js'
 import { tracedDelivery } from '../tracing.js'
 import { type DispatchObserver, NO_OBSERVER, observeEnd } from './observer.js'
-import { type Delivery, type DispatchQueue, entryTime, type Settlement, type VendorLimits } from './queue.js'
+import { type Delivery, type DispatchQueue, LeaseLostError, type Settlement, type VendorLimits } from './queue.js'
 import { createSettler } from './settler.js'
+import { fromMicros } from './spend.js'
 
 export interface DispatcherOptions {
   queue: DispatchQueue
@@ -14,12 +15,23 @@ export interface DispatcherOptions {
   maxInFlight: number
   log: Log
   observer?: DispatchObserver
+  /** Connections to the vendor that its next calls can use at once, without opening one. */
+  ready? (vendor: string): number
+  /** Opens connections to the vendor ahead of its calls, until it has `n` in all; resolves once they are open. */
+  warm? (vendor: string, n: number): Promise<void>
 }
 
 export interface Dispatcher {
   readonly inFlight: number
   /** Stops taking work, lets calls on the wire finish for `graceMs`, aborts the rest and settles everything. */
   stop (graceMs: number): Promise<void>
+}
+
+/** Resolves once performance.now() reaches `at`: a timer may fire early by the age of the loop's clock. */
+async function waitUntil (at: number): Promise<void> {
+  for (let left = at - performance.now(); left > 0; left = at - performance.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)))
+  }
 }
 
 /** The most deliveries one take asks for: a vendor's turn, before the next vendor's. */
@@ -69,7 +81,8 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     }
   })
 
-  const start = (lane: Lane, delivery: Delivery, takenAt: number): void => {
+  /** `notBefore`: the call may not leave before then (performance.now()); its delivery holds its place meanwhile. */
+  const start = (lane: Lane, delivery: Delivery, takenAt: number, notBefore: number): void => {
     const abort = new AbortController()
     lane.active.set(delivery.holder, { delivery, abort })
     inFlight++
@@ -79,21 +92,28 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
       released = true
       lane.active.delete(delivery.holder)
       inFlight--
-      if (lane.readyAt === Number.POSITIVE_INFINITY) lane.readyAt = 0
+      // A place in this process is free: every lane that found none (this one, or another vendor's whose
+      // take this process's calls crowded out) may take again; one still full finds out at once.
+      for (const waiting of lanes) if (waiting.readyAt === Number.POSITIVE_INFINITY) waiting.readyAt = 0
       poke()
     }
     // A first delivery's wait is the queue's; a takeover's is the dead holder's lease.
-    if (delivery.deliveries === 1) observer.waited(delivery.vendor, Math.max(0, takenAt - entryTime(delivery.entry)) / 1000)
-    const task = tracedDelivery(delivery, takenAt, () => opts.run(delivery, abort.signal))
+    if (delivery.deliveries === 1) observer.waited(delivery.vendor, Math.max(0, takenAt - delivery.queuedAt) / 1000)
+    const task = tracedDelivery(delivery, takenAt, async () => {
+      await waitUntil(notBefore)
+      return opts.run(delivery, abort.signal)
+    })
       .then(async (settlement) => {
         const { sent, applied } = settler.add(lane.limits, settlement)
         // Its place frees once its settlement is sent: the next take follows it on the same connection, so
         // it sees the slot the settlement releases, without waiting a round trip for its answer.
         await sent
         release()
+        // Paid whether or not its job change applied: the vendor was called all the same.
+        if (settlement.spent !== undefined && settlement.spent > 0) observer.spent(delivery.vendor, delivery.team, fromMicros(settlement.spent))
         // Counted once the job's change is known to have applied: a fenced delivery's end is another's.
         if (!await applied || settlement.caughtUp === true) return
-        observeEnd(observer, delivery.vendor, settlement.status, delivery.createdAt)
+        observeEnd(observer, delivery.vendor, settlement.status, delivery.createdAt, delivery.team)
         if (settlement.status === 'complete') jobLog(log, delivery.jobId, delivery.vendor).info({}, 'job complete')
       })
       .catch((err: unknown) => {
@@ -115,13 +135,39 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     }
     const reclaim = now - lane.lastReclaim >= leaseMs / 4
     if (reclaim) lane.lastReclaim = now
+    const name = lane.limits.name
+    // A call on a new connection leaves late, so no more is granted than open connections can carry at
+    // once (at least one, to learn whether the vendor has work at all).
+    const max = Math.min(room, Math.max(1, opts.ready?.(name) ?? room))
     const wakes = lane.wakes
-    const take = await queue.take(lane.limits, room, { reclaim })
+    const askedAt = performance.now()
+    const take = await queue.take(lane.limits, max, { reclaim })
+    const answeredAt = performance.now()
     const takenAt = Date.now()
-    for (const delivery of take.deliveries) start(lane, delivery, takenAt)
+    for (const delivery of take.deliveries) {
+      // The grant was made between the asking and the answer: the window is kept from whichever end is safe.
+      if (delivery.leave !== undefined) {
+        delivery.grantedAt = askedAt
+        delivery.departBy = askedAt + delivery.leave.within
+      }
+      start(lane, delivery, takenAt, delivery.leave === undefined ? 0 : answeredAt + delivery.leave.after)
+    }
     if (take.blocked === undefined || lane.wakes !== wakes) lane.readyAt = 0
     else if (take.blocked === 'empty' || take.blocked === 'concurrency') lane.readyAt = Math.min(take.wakeAt ?? Number.POSITIVE_INFINITY, now + IDLE_POLL_MS)
     else lane.readyAt = take.wakeAt ?? now + IDLE_POLL_MS
+    // A vendor with work is kept warm for what it may grant next; a take cut short by cold connections
+    // is asked again once they are open.
+    if (opts.warm !== undefined && (take.deliveries.length > 0 || (take.blocked !== undefined && take.blocked !== 'empty'))) {
+      const short = max < room && take.deliveries.length === max
+      if (short) lane.readyAt = Number.POSITIVE_INFINITY
+      // Enough for the calls on the wire and all the next take may add.
+      opts.warm(name, lane.active.size + room).catch(() => {}).finally(() => {
+        if (short && lane.readyAt === Number.POSITIVE_INFINITY) {
+          lane.readyAt = 0
+          poke()
+        }
+      })
+    }
     return take.deliveries.length > 0
   }
 
@@ -163,12 +209,19 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
       if (deliveries.length === 0) continue
       queue.renew(lane.limits.name, deliveries)
         .then((lost) => {
-          for (const d of lost) jobLog(log, d.jobId, d.vendor).warn({}, 'a delivery\'s lease was taken over while its call was on the wire')
+          // The job is another delivery's now: this call stops, and its settlement releases only its own slot.
+          for (const d of lost) {
+            jobLog(log, d.jobId, d.vendor).warn({}, 'a delivery\'s lease was taken over while its call was on the wire; the call is stopped')
+            observer.leaseLost(d.vendor)
+            lane.active.get(d.holder)?.abort.abort(new LeaseLostError())
+          }
         })
         .catch((err: unknown) => log.warn({ err, vendor: lane.limits.name }, 'cannot renew leases'))
     }
   }, Math.max(10, Math.floor(leaseMs / 3)))
   renewer.unref()
+  // One connection to each vendor opened at once: a first call on a cold connection would leave late.
+  for (const lane of lanes) opts.warm?.(lane.limits.name, 1).catch(() => {})
   const looping = loop()
 
   return {

@@ -1,7 +1,7 @@
 import { isTerminal, type Job } from '../job.js'
 import type { Log } from '../log.js'
 import type { JobStore, WaitingCursor, WaitingJobs } from '../store.js'
-import type { Coverage, DispatchQueue } from './queue.js'
+import type { Coverage, DispatchQueue, QueuedJob } from './queue.js'
 
 /** What a waiting job needs when nothing in the queue may cover it any more. */
 export type Repair =
@@ -40,7 +40,7 @@ export interface ReconcilerDeps {
   batch: number
 }
 
-export interface PassOutcome {
+interface PassOutcome {
   listed: number
   requeued: number
   watched: number
@@ -70,7 +70,7 @@ export function createReconciler (deps: ReconcilerDeps): Reconciler {
     outcome.listed += listed.length
     if (listed.length === 0) return
     const coverage = await queue.coverage(vendor, listed)
-    const queued: Array<{ id: string, createdAt: number, at?: number }> = []
+    const queued: QueuedJob[] = []
     const watched: Array<{ id: string, at: number }> = []
     const relisted: Array<{ id: string, status: Job['status'], createdAt: number }> = []
     for (const [i, job] of listed.entries()) {
@@ -83,7 +83,7 @@ export function createReconciler (deps: ReconcilerDeps): Reconciler {
       else {
         const lost = 'its queue entry was lost; queued again'
         if (repair.release !== undefined && !await store.settle(job.id, repair.release, { lastError: lost })) continue
-        queued.push({ id: job.id, createdAt: job.createdAt, ...(repair.at === undefined ? {} : { at: repair.at }) })
+        queued.push({ id: job.id, createdAt: job.createdAt, team: job.team, ...(repair.at === undefined ? {} : { at: repair.at }) })
       }
       relisted.push({ id: job.id, status: job.status, createdAt: job.createdAt })
     }

@@ -1,5 +1,7 @@
+import { failChange } from '../ending.js'
+import { clip } from '../input/clip.js'
 import type { Log } from '../log.js'
-import type { DispatchQueue, Settlement, VendorLimits } from './queue.js'
+import { type DispatchQueue, type Settlement, SettlementRefusedError, type VendorLimits } from './queue.js'
 
 /** Batches settlements per vendor: everything settled in one turn of the event loop goes in one queue call. */
 export interface Settler {
@@ -29,11 +31,13 @@ export function createSettler (queue: DispatchQueue, log: Log): Settler {
   const sending = new Set<Promise<unknown>>()
   let scheduled = false
 
-  const send = async (limits: VendorLimits, batch: Settlement[]): Promise<boolean[]> => {
+  /** `instead`: the batch is a refused settlement's replacement, which is not replaced again. */
+  const send = async (limits: VendorLimits, batch: Settlement[], instead = false): Promise<boolean[]> => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await queue.settle(limits, batch)
       } catch (err) {
+        if (err instanceof SettlementRefusedError && !instead) return split(limits, batch, err)
         if (attempt === ATTEMPTS) {
           // The entries stay leased to nobody: their leases run out and other deliveries take them over.
           log.error({ err, vendor: limits.name, deliveries: batch.length }, 'cannot settle deliveries; they will be taken over')
@@ -42,6 +46,21 @@ export function createSettler (queue: DispatchQueue, log: Log): Settler {
         await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * attempt))
       }
     }
+  }
+  /**
+   * One settlement that the queue refuses must not sink the others: the batch is halved until the refused
+   * one is alone, and that one fails its job instead. Those applied before a refusal in the same script
+   * are sent again and change nothing (settle.lua is fenced per delivery).
+   */
+  const split = async (limits: VendorLimits, batch: Settlement[], err: SettlementRefusedError): Promise<boolean[]> => {
+    const [only] = batch
+    if (batch.length > 1 || only === undefined) {
+      const half = Math.ceil(batch.length / 2)
+      return [...await send(limits, batch.slice(0, half)), ...await send(limits, batch.slice(half))]
+    }
+    log.error({ err, vendor: limits.name, jobId: only.delivery.jobId }, 'the queue refused a settlement; its job is failed instead')
+    await send(limits, [refused(only, err)], true)
+    return [false]
   }
   const drain = (): void => {
     scheduled = false
@@ -77,5 +96,18 @@ export function createSettler (queue: DispatchQueue, log: Log): Settler {
       drain()
       await Promise.allSettled([...sending])
     }
+  }
+}
+
+/**
+ * What a refused settlement becomes: its entry acknowledged, its slot released, its call counted, and, where
+ * the queue records the job's change, the job failed saying why, with nothing else the vendor sent.
+ */
+function refused (s: Settlement, err: Error): Settlement {
+  const change = failChange(`the outcome of the call to ${s.delivery.vendor} could not be recorded: ${clip(err.message)}`, { result: null })
+  return {
+    delivery: s.delivery,
+    ...(s.outcome === undefined ? {} : { outcome: s.outcome }),
+    ...(s.change === undefined ? {} : { change, status: 'failed' as const })
   }
 }

@@ -34,7 +34,8 @@ export function forbiddenKey (value: unknown, rules: KeyRules): ForbiddenKey | u
   return undefined
 }
 
-function keyProblem (key: string, value: unknown, rules: KeyRules): string | undefined {
+/** Why a key may not be stored, or undefined. */
+export function keyProblem (key: string, value: unknown, rules: KeyRules): string | undefined {
   if (key.includes('\0')) return 'it contains a NUL byte, which the job store cannot hold'
   if (rules.dollarPrefix && key.startsWith('$')) return 'it starts with "$", which MongoDB reserves for operators'
   if (key === '__proto__' || (key === 'constructor' && value !== null && typeof value === 'object' && Object.hasOwn(value, 'prototype'))) {

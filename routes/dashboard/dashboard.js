@@ -1,5 +1,8 @@
-// The dashboard: reads GET /vendors and GET /jobs every few seconds; pause and resume with the admin token.
-// Everything shown goes in through textContent, never as markup.
+// The dashboard: reads GET /vendors, each vendor's history, /jobs and the teams every few seconds, and draws
+// the charts (charts.js); pause and resume with the admin token. With TEAMS_FILE the jobs and teams of every
+// team need the admin token, which every read then carries. Everything shown goes in through textContent, never as markup.
+import { drawSpend, drawVendorHistory } from './charts.js'
+
 const REFRESH_MS = 2000
 const previous = new Map()
 let shownJob
@@ -14,7 +17,8 @@ const time = (iso) => (iso === undefined ? '' : new Date(iso).toLocaleTimeString
 const token = () => document.getElementById('token').value.trim()
 
 async function api (path, init = {}) {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } })
+  const auth = token() === '' ? {} : { authorization: `Bearer ${token()}` }
+  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...auth, ...init.headers } })
   const body = await res.json()
   if (!res.ok) throw new Error(`${res.status} ${body.code ?? ''}: ${body.message ?? ''}`)
   return body
@@ -42,7 +46,7 @@ function actionButton (v, paused) {
     const reason = document.getElementById('reason').value.trim()
     const query = !paused && reason !== '' ? `?reason=${encodeURIComponent(reason)}` : ''
     try {
-      await api(`/vendors/${encodeURIComponent(v.name)}/${paused ? 'resume' : 'pause'}${query}`, { method: 'POST', headers: { authorization: `Bearer ${token()}` } })
+      await api(`/vendors/${encodeURIComponent(v.name)}/${paused ? 'resume' : 'pause'}${query}`, { method: 'POST' })
       await refresh()
     } catch (err) {
       showProblem(err)
@@ -101,6 +105,52 @@ async function showJob (id) {
   }
 }
 
+/** Each team a row per vendor: what it may use, and what it used where the service counts it. */
+function renderTeams (teams) {
+  const rows = teams.flatMap((team) => team.vendors.map((v, i) => {
+    const row = el('tr')
+    row.dataset.team = team.name
+    row.dataset.vendor = v.name
+    const quotas = v.quotas.map((q) => `${q.used === undefined ? '' : `${q.used}/`}${q.limit} per ${q.window / 1000} s`).join(', ')
+    const intake = team.intake === undefined ? 'unlimited' : `${team.intake.burst} per ${team.intake.window / 1000} s`
+    row.append(
+      el('td', i === 0 ? team.name : ''), el('td', i === 0 ? team.weight : ''), el('td', i === 0 ? intake : ''), el('td', v.name), el('td', quotas),
+      el('td', v.queued ?? ''), el('td', v.calls ?? ''), el('td', v.share === undefined ? '' : `${Math.round(v.share * 100)}%`)
+    )
+    return row
+  }))
+  document.querySelector('#teams tbody').replaceChildren(...rows)
+}
+
+/** A section that could not be read says why (a 401 asks for the admin token) and shows nothing stale. */
+function note (id, err) {
+  const node = document.getElementById(id)
+  node.hidden = err === undefined
+  node.textContent = err === undefined ? '' : /^401 /.test(err.message) ? 'enter the admin token to see every team' : err.message
+}
+
+async function section (id, read, render, empty) {
+  try {
+    render(await read())
+    note(id, undefined)
+  } catch (err) {
+    render(empty)
+    note(id, err)
+  }
+}
+
+/** A chart that cannot be drawn says why where it would be, and leaves the teams' table alone. */
+function drawSpendOrSay (teams) {
+  try {
+    drawSpend(teams)
+  } catch (err) {
+    note('spend-note', err)
+  }
+}
+
+/** Every team with the admin token; without it, the caller's own team (open mode's default). */
+const readTeams = async () => token() === '' ? [await api('/teams/me')] : (await api('/teams')).teams
+
 function showProblem (err) {
   const problem = document.getElementById('problem')
   problem.hidden = err === undefined
@@ -109,10 +159,16 @@ function showProblem (err) {
 
 async function refresh () {
   try {
-    const [{ vendors }, recent, failures] = await Promise.all([api('/vendors'), api('/jobs?limit=20'), api('/jobs?status=failed&limit=10')])
+    const { vendors } = await api('/vendors')
     renderVendors(vendors)
-    renderJobs('#jobs', recent.jobs, (j) => [el('td', j.vendor), el('td', j.status, `status-${j.status}`), el('td', j.attempts), el('td', time(j.created_at)), el('td', time(j.updated_at))])
-    renderJobs('#failures', failures.jobs, (j) => [el('td', j.vendor), el('td', j.attempts), el('td', time(j.updated_at)), el('td', j.error ?? j.last_error ?? '', 'error')])
+    await Promise.all([
+      section('charts-note', () => Promise.all(vendors.map((v) => api(`/vendors/${encodeURIComponent(v.name)}/history`))), (histories) => histories.forEach(drawVendorHistory), []),
+      section('teams-note', readTeams, (teams) => { renderTeams(teams); drawSpendOrSay(teams) }, []),
+      section('jobs-note', () => Promise.all([api('/jobs?limit=20'), api('/jobs?status=failed&limit=10')]), ([recent, failures]) => {
+        renderJobs('#jobs', recent.jobs, (j) => [el('td', j.vendor), el('td', j.team), el('td', j.status, `status-${j.status}`), el('td', j.attempts), el('td', time(j.created_at)), el('td', time(j.updated_at))])
+        renderJobs('#failures', failures.jobs, (j) => [el('td', j.vendor), el('td', j.team), el('td', j.attempts), el('td', time(j.updated_at)), el('td', j.error ?? j.last_error ?? '', 'error')])
+      }, [{ jobs: [] }, { jobs: [] }])
+    ])
     if (shownJob !== undefined) await showJob(shownJob)
     document.getElementById('updated').textContent = `updated ${new Date().toLocaleTimeString()}`
     showProblem(undefined)

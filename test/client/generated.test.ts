@@ -44,7 +44,8 @@ test("a client generated from a running service's /openapi.json knows a configur
   const vendorsFile = join(dir, 'vendors.json')
   writeFileSync(vendorsFile, JSON.stringify(exampleVendors({ directoryVendor: urls.directoryVendor })))
   const port = await freePort()
-  const app = await buildTestApp(t, loadConfig({ VENDORS_FILE: vendorsFile, PORT: String(port), MOCK_VENDORS: 'off', ASYNC_VENDOR_SECRET: SECRET, LOG_LEVEL: 'silent' }))
+  // No load shedding: the app shares its event loop with the test, whose tsc run stalls it (as testConfig does).
+  const app = await buildTestApp(t, loadConfig({ VENDORS_FILE: vendorsFile, PORT: String(port), MOCK_VENDORS: 'off', ASYNC_VENDOR_SECRET: SECRET, LOG_LEVEL: 'silent', MAX_EVENT_LOOP_DELAY_MS: '0' }))
   const base = await app.listen({ port, host: '127.0.0.1' })
 
   const spec = await (await request(`${base}/openapi.json`)).body.json() as { components: { schemas: Record<string, unknown> } }

@@ -27,7 +27,7 @@ export function idempotencyContract (name: string, skip: false | string, makeKey
     const backend = createMemoryBackend({ leaseMs: 30_000, marginMs: 0 }, { maxJobs: 1000 })
     t.teardown(() => backend.close())
     const body = { vendor: 'syncVendor', userId: randomUUID() }
-    const newJob = (id: string): Job => ({ id, vendor: 'syncVendor', status: 'pending', payload: { userId: body.userId }, attempts: 0, createdAt: Date.now(), updatedAt: Date.now() })
+    const newJob = (id: string): Job => ({ id, vendor: 'syncVendor', team: 'default', status: 'pending', payload: { userId: body.userId }, attempts: 0, createdAt: Date.now(), updatedAt: Date.now() })
     const queued = async () => (await backend.queue.take(LIMITS, 100, { reclaim: false })).deliveries.map((d) => d.jobId)
     const once = (b: Backend = backend, key = 'key-1', hash = bodyHash(body)) => submitOnce({ keys, backend: b }, key, hash, newJob, FAST)
     return { keys, backend, body, once, queued, hash: bodyHash(body) }
@@ -70,7 +70,7 @@ export function idempotencyContract (name: string, skip: false | string, makeKey
   test(`${name}: a key whose request died after storing its job is taken over without a second job, and the job is queued`, { skip }, async (t) => {
     const { keys, once, backend, hash, queued } = await setup(t)
     const id = randomUUID()
-    await backend.store.create({ id, vendor: 'syncVendor', status: 'pending', payload: {}, attempts: 0, createdAt: 1, updatedAt: 1 })
+    await backend.store.create({ id, vendor: 'syncVendor', team: 'default', status: 'pending', payload: {}, attempts: 0, createdAt: 1, updatedAt: 1 })
     await keys.reserve('key-1', encodeRecord({ state: 'pending', id, hash, at: Date.now() - FAST.staleMs }), IDEMPOTENCY_TTL_MS)
     t.same(await once(), { id, created: true })
     t.same(await queued(), [id])

@@ -18,7 +18,7 @@ export function indexContract (name: string, skip: false | string, make: (t: Tea
     const backend = await make(t)
     const submitted: Job[] = []
     const submit = async (vendor: string, createdAt: number, status: JobStatus = 'pending'): Promise<Job> => {
-      const job: Job = { id: randomUUID(), vendor, status: 'pending', payload: { n: submitted.length }, attempts: 0, createdAt, updatedAt: createdAt }
+      const job: Job = { id: randomUUID(), vendor, team: 'default', status: 'pending', payload: { n: submitted.length }, attempts: 0, createdAt, updatedAt: createdAt }
       await backend.submit(job)
       if (status !== 'pending') await backend.store.transition(job.id, 'pending', { status: 'processing', attempts: 1 })
       if (status === 'complete' || status === 'failed') {

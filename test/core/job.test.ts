@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { applyChange, canTransition, claimChange, IllegalTransitionError, isTerminal, type Job } from '../../core/job.js'
 
-const job: Job = { id: 'a', vendor: 'v', status: 'pending', payload: {}, attempts: 0, createdAt: 1, updatedAt: 1 }
+const job: Job = { id: 'a', vendor: 'v', team: 'default', status: 'pending', payload: {}, attempts: 0, createdAt: 1, updatedAt: 1 }
 
 test('a job moves forward from pending through processing to complete or failed', async (t) => {
   t.ok(canTransition('pending', 'processing'))
@@ -9,13 +9,13 @@ test('a job moves forward from pending through processing to complete or failed'
   t.ok(canTransition('processing', 'complete'))
   t.ok(canTransition('processing', 'failed'))
   t.ok(canTransition('pending', 'failed'), 'a job that waited too long fails without a call')
+  t.ok(canTransition('pending', 'complete'), 'a coalesced job takes the result of the job it joined, without a call')
   t.ok(canTransition('failed', 'pending'), 'a failed job can be replayed')
 })
 
 test('the status never moves backwards on its own: processing never returns to pending', async (t) => {
   t.notOk(canTransition('processing', 'pending'))
   for (const to of ['pending', 'processing', 'complete', 'failed'] as const) t.notOk(canTransition('complete', to), `complete -> ${to}`)
-  t.notOk(canTransition('pending', 'complete'))
   t.notOk(canTransition('failed', 'complete'))
   t.ok(isTerminal('complete'))
   t.ok(isTerminal('failed'))

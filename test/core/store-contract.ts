@@ -7,7 +7,7 @@ import type { JobStore } from '../../core/store.js'
 /** What every job store must do; each backend's test file runs this against its own store. */
 export function storeContract (name: string, makeStore: () => Promise<JobStore>): void {
   const newJob = (over: Partial<Job> = {}): Job => ({
-    id: randomUUID(), vendor: 'syncVendor', status: 'pending', payload: { userId: 1, nested: { a: [1, 2] } },
+    id: randomUUID(), vendor: 'syncVendor', team: 'default', status: 'pending', payload: { userId: 1, nested: { a: [1, 2] } },
     attempts: 0, createdAt: 1_000, updatedAt: 1_000, ...over
   })
 
@@ -26,6 +26,34 @@ export function storeContract (name: string, makeStore: () => Promise<JobStore>)
     t.same(await store.get(job.id), job)
     await store.transition(job.id, 'pending', { status: 'processing', attempts: 1 })
     t.equal((await store.get(job.id))?.trace, job.trace)
+  })
+
+  test(`${name}: a paged job's progress is kept between its calls and removed once it ends`, async (t) => {
+    const store = await makeStore()
+    const job = newJob()
+    await store.create(job)
+    await store.claim(job.id, { entry: '1-0', deliveries: 1, kind: 'call' })
+    const pages = { items: [{ id: 'c1', tags: ['a'] }, { id: 'c2', n: null }], pages: 1, next: { query: { starting_after: ['c2'] } }, attempts: 1 }
+    t.equal(await store.settle(job.id, '1-0#1', { pages, nextAttemptAt: 2_000 }), true)
+    t.same((await store.get(job.id))?.pages, pages)
+    await store.claim(job.id, { entry: '1-0', deliveries: 2, kind: 'call' })
+    t.equal(await store.settle(job.id, '1-0#2', { status: 'complete', result: { items: pages.items, pages: 2 }, pages: null }), true)
+    t.notOk('pages' in (await store.get(job.id) ?? {}), 'gone with the job\'s end')
+  })
+
+  test(`${name}: a job's batch and completion webhook are kept, and the webhook's state changes only from the state its sender read`, async (t) => {
+    const store = await makeStore()
+    const notify = { url: 'https://hooks.example/vfs', status: 'pending' as const, attempts: 0 }
+    const job = newJob({ batchId: randomUUID(), notify })
+    await store.create(job)
+    t.same(await store.get(job.id), job)
+    const ended = await store.transition(job.id, 'pending', { status: 'failed', error: 'no' })
+    t.equal(ended?.endedAt, ended?.updatedAt, 'an end is dated')
+    const tried = { ...notify, attempts: 1, lastError: 'the receiver answered 500', due: 9_000 }
+    t.equal(await store.recordNotify(job.id, notify, tried), true)
+    t.equal(await store.recordNotify(job.id, notify, { ...notify, status: 'delivered', attempts: 1 }), false, 'from a state it no longer has')
+    t.same(await store.get(job.id), { ...ended, notify: tried }, 'nothing else moved, updatedAt included')
+    t.same(await store.watch([job.id, randomUUID()], 0), ['failed', undefined])
   })
 
   test(`${name}: a job id cannot be created twice`, async (t) => {
@@ -71,7 +99,8 @@ export function storeContract (name: string, makeStore: () => Promise<JobStore>)
     await store.create(job)
     const done = await store.transition(job.id, 'processing', { status: 'complete', result: [1, 'two'], error: null, deadline: null })
     const { error: _error, deadline: _deadline, ...kept } = job
-    t.same(done, { ...kept, status: 'complete', result: [1, 'two'], updatedAt: done?.updatedAt })
+    // An end records its time, the job's last change.
+    t.same(done, { ...kept, status: 'complete', result: [1, 'two'], updatedAt: done?.updatedAt, endedAt: done?.updatedAt })
     t.notOk('error' in (done ?? {}))
     t.notOk('deadline' in (done ?? {}))
   })
@@ -140,7 +169,7 @@ export function racingClientsContract (name: string, skip: false | string, makeP
   test(`${name}: of two transitions racing from two separate clients exactly one wins, for every job`, { skip }, async (t) => {
     const [webhook, sweeper] = await makePair(t)
     const jobs = Array.from({ length: 50 }, (): Job => ({
-      id: randomUUID(), vendor: 'syncVendor', status: 'processing', payload: {}, attempts: 1, createdAt: Date.now(), updatedAt: Date.now()
+      id: randomUUID(), vendor: 'syncVendor', team: 'default', status: 'processing', payload: {}, attempts: 1, createdAt: Date.now(), updatedAt: Date.now()
     }))
     await Promise.all(jobs.map((job) => webhook.create(job)))
     const problems: string[] = []

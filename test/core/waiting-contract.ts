@@ -6,7 +6,7 @@ import type { JobStore, WaitingJobs } from '../../core/store.js'
 /** What a store that the reconciler reads must list; the memory and MongoDB store files run it. */
 export function waitingContract (name: string, makeStore: () => Promise<JobStore & WaitingJobs>): void {
   const job = (over: Partial<Job>): Job => ({
-    id: randomUUID(), vendor: 'v', status: 'pending', payload: {}, attempts: 0, createdAt: 1_000, updatedAt: 1_000, ...over
+    id: randomUUID(), vendor: 'v', team: 'default', status: 'pending', payload: {}, attempts: 0, createdAt: 1_000, updatedAt: 1_000, ...over
   })
 
   test(`${name}: waiting lists one vendor's pending and processing jobs last changed before the bound, the oldest change first`, async (t) => {

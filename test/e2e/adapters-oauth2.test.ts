@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { request } from 'undici'
 import { ended, tokenStats } from '../dialects.js'
-import { skipWithoutRedis } from '../redis-server.js'
+import { redisClient, skipWithoutRedis } from '../redis-server.js'
 import { allEnded, postMany, startStack } from './stack.js'
 
 const skip = skipWithoutRedis(t)
@@ -10,8 +9,7 @@ const skip = skipWithoutRedis(t)
 test('OAuth2: the fleet of two workers fetches one token for many jobs, and after a revocation one new token, not one per worker', { skip }, async (t) => {
   // Paced over a second or so, so that both workers take their share of each batch.
   const stack = await startStack(t, { dialects: { companyVendor: { rateLimit: { perSecond: 50, burst: 10 } } } })
-  const redis = new Redis(stack.redis.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, stack.redis.url)
   await Promise.all([stack.startWorker(), stack.startWorker()])
   const company = stack.dialects.companyVendor
   const first = await postMany(stack, 60, (i) => ({ vendor: 'companyVendor', domain: `first-${i}.io` }))
@@ -32,8 +30,7 @@ test('OAuth2: the fleet of two workers fetches one token for many jobs, and afte
 test('a token endpoint that is down fails the fleet\'s jobs after their attempts, each naming the endpoint\'s answer, whichever worker ran it, with one token request per backoff', { skip }, async (t) => {
   const RETRY = { attempts: 3, baseDelayMs: 20, maxDelayMs: 200 }
   const stack = await startStack(t, { dialects: { companyVendor: { retry: RETRY } } })
-  const redis = new Redis(stack.redis.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, stack.redis.url)
   await Promise.all([stack.startWorker(), stack.startWorker()])
   const company = stack.dialects.companyVendor
   await request(`${company}/admin/oauth`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: 'fail' }) }).then((res) => res.body.dump())

@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { request } from 'undici'
 import { examplePoll, getJob } from '../dialects.js'
 import { waitFor } from '../helper.js'
-import { skipWithoutRedis } from '../redis-server.js'
+import { redisClient, skipWithoutRedis } from '../redis-server.js'
 import { allEnded, postMany, startStack } from './stack.js'
 
 const skip = skipWithoutRedis(t)
@@ -16,8 +15,7 @@ test('a worker SIGKILLed while its jobs are being polled: another worker continu
     // Each poll stays on the wire a while, so that the kill catches some: their leases must run out first.
     mockEnv: { POLL_VENDOR_READY_AFTER_MS: '3000', MOCK_LATENCY_MS: '150' }
   })
-  const redis = new Redis(stack.redis.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, stack.redis.url)
   const doomed = await stack.startWorker()
   const ids = await postMany(stack, JOBS, (i) => ({ vendor: 'pollVendor', n: i }))
   const vendor = stack.dialects.pollVendor

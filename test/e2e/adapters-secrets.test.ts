@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { DIALECT_JOBS, DIALECTS, getJob, leaked } from '../dialects.js'
 import { ECHO_OUTCOMES, echoVendors, startEchoVendor } from '../echo-vendor.js'
-import { skipWithoutRedis } from '../redis-server.js'
+import { redisClient, skipWithoutRedis } from '../redis-server.js'
 import { allEnded, postMany, startStack } from './stack.js'
 
 const skip = skipWithoutRedis(t)
@@ -31,8 +31,7 @@ test('in Redis mode, a whole flow of every dialect and of vendors echoing our cr
     env: { LOG_LEVEL: 'trace' },
     keepAll: true
   })
-  const redis = new Redis(stack.redis.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, stack.redis.url)
   await Promise.all([stack.startWorker(), stack.startWorker()])
   const bodies = [
     ...DIALECT_JOBS.map(({ vendor, body }) => ({ vendor, ...body })),

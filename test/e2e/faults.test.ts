@@ -1,17 +1,16 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { request } from 'undici'
 import { redisKeys } from '../../core/backends/redis/keys.js'
 import { waitFor } from '../helper.js'
-import { skipWithoutRedis } from '../redis-server.js'
+import { redisClient, skipWithoutRedis } from '../redis-server.js'
 import { allEnded, countByStatus, postMany, type Stack, startStack } from './stack.js'
 
 const skip = skipWithoutRedis(t, { stoppable: true })
 const FAST = { perSecond: 5000, burst: 1000 }
 
 const client = (t: { teardown (fn: () => unknown): void }, url: string): Redis => {
-  const redis = new Redis(url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, url)
   return redis
 }
 

@@ -15,8 +15,8 @@ export interface Started {
 }
 
 /** Starts one of the project's entry points as its own process, the way a deployment would. */
-export function startProcess (t: TestContext, entry: string, env: Record<string, string>, keep?: (line: string) => boolean): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export function startProcess (t: TestContext, entry: string, env: Record<string, string>, keep?: (line: string) => boolean, args = ['--import', 'tsx', entry]): Started {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -58,4 +58,12 @@ export async function healthy (started: Started, baseUrl: string, timeoutMs = 60
       return undefined
     }
   }, timeoutMs, `${baseUrl}/health`)
+}
+
+/**
+ * Keeps one core busy for `ms` in a process of its own, as other work on a loaded machine would: limits
+ * must hold at the vendor when calls leave late. Stopped when the test ends, if not before.
+ */
+export function burnCpu (t: TestContext, ms: number): Started {
+  return startProcess(t, '-e', { BURN_MS: String(ms) }, undefined, ['-e', 'const end = Date.now() + Number(process.env.BURN_MS); while (Date.now() < end) Math.sqrt(Math.random())'])
 }

@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis'
+
 import t, { test } from 'tap'
 import { waitFor } from '../helper.js'
 import { mongoFor, mongoUrlOf, skipWithoutMongo } from '../mongo-server.js'
-import { skipWithoutRedis } from '../redis-server.js'
+import { redisClient, skipWithoutRedis } from '../redis-server.js'
 import { postMany, startStack } from './stack.js'
 
 // Full mode needs MongoDB, which these machines cannot run: this runs where TEST_MONGO_URL (or mongod) exists.
@@ -23,8 +23,7 @@ test('full mode: Redis flushed under a running stack loses no acknowledged job: 
   await waitFor(async () => (await stack.statuses([accepted]))[0] === 'processing' || undefined, 10_000, 'the async job to be accepted')
   const ids = await postMany(stack, 40, (i) => ({ vendor: 'syncVendor', userId: i }))
 
-  const redis = new Redis(stack.redis.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, stack.redis.url)
   await redis.flushall()
 
   await waitFor(async () => {

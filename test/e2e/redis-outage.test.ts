@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { request } from 'undici'
 import { SECRET, waitFor } from '../helper.js'
-import { skipWithoutRedis } from '../redis-server.js'
+import { redisClient, skipWithoutRedis } from '../redis-server.js'
 import { allEnded, postMany, startStack } from './stack.js'
 
 const skip = skipWithoutRedis(t, { stoppable: true })
@@ -43,8 +42,7 @@ test('while Redis is down the API answers 503 at once, then recovers by itself a
 
   await stack.redis.start()
   await waitFor(async () => (await timed(`${stack.base}/health`)).status === 200 || undefined, 15_000, 'the API to recover')
-  const redis = new Redis(stack.redis.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, stack.redis.url)
   const statuses = await allEnded(stack, redis, ids, 60_000)
   t.equal(statuses.filter((s) => s === 'complete').length, 100, 'every job acknowledged before the restart completes')
   t.equal((await stack.post({ vendor: 'syncVendor' })).status, 202, 'and new jobs are taken again')
@@ -64,8 +62,7 @@ test('a worker that loses Redis mid-run picks up again when it returns', { skip 
   await stack.redis.start()
   await waitFor(async () => (await timed(`${stack.base}/health`)).status === 200 || undefined, 15_000, 'the API to recover')
   const after = await postMany(stack, 20, (i) => ({ vendor: 'syncVendor', userId: i }))
-  const redis = new Redis(stack.redis.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, stack.redis.url)
   const statuses = await allEnded(stack, redis, [...before, ...after], 60_000)
   t.ok(statuses.every((s) => s === 'complete'))
 })

@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import t, { test } from 'tap'
-import { skipWithoutRedis } from '../redis-server.js'
+import { redisClient, skipWithoutRedis } from '../redis-server.js'
 import { allEnded, countByStatus, postMany, startStack } from './stack.js'
 
 const skip = skipWithoutRedis(t, { stoppable: true })
 
 const client = (t: { teardown (fn: () => unknown): void }, url: string): Redis => {
-  const redis = new Redis(url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, url)
   return redis
 }
 

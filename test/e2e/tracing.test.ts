@@ -104,7 +104,10 @@ test('one job is one trace: the API\'s request and enqueue, the worker\'s wait, 
     await waitFor(async () => ((await (await fetch(`${url}/jobs/${id}`)).json()) as { status: string }).status === 'complete' || undefined, 20_000, `job ${id}`)
   }
   const spans = (): Seen[] => [...exporter.getFinishedSpans().map(fromSdk), ...received.map(fromOtlp)]
-  await waitFor(async () => jobs.every(({ id }) => spans().some((s) => s.side === 'worker' && s.name.startsWith('deliver') && s.attributes['vfs.request_id'] === id)) &&
+  // A first call of a fresh worker may have gone back for a new grant once (it could not leave in time): the
+  // delivery that called is the one whose job moved on, and it may be exported after the one that went back.
+  const called = (vendor: string): string => vendor === 'syncVendor' ? 'complete' : 'processing'
+  await waitFor(async () => jobs.every(({ id, vendor }) => spans().some((s) => s.side === 'worker' && s.name === `deliver ${vendor}` && s.attributes['vfs.request_id'] === id && s.attributes['vfs.status'] === called(vendor))) &&
     spans().some((s) => s.name === 'webhook asyncVendor') ? true : undefined, 10_000, 'the worker\'s spans to be exported')
 
   for (const { id, vendor } of jobs) {
@@ -120,8 +123,8 @@ test('one job is one trace: the API\'s request and enqueue, the worker\'s wait, 
     t.equal(up, root, 'the enqueue span descends from the request')
     t.equal(enqueue.kind, 'producer')
 
-    const deliver = inTrace.find((s) => s.name === `deliver ${vendor}`)
-    t.match(deliver, { side: 'worker', kind: 'consumer', parentSpanId: enqueue.spanId, attributes: { 'vfs.request_id': id, 'vfs.status': vendor === 'syncVendor' ? 'complete' : 'processing' } },
+    const deliver = inTrace.find((s) => s.name === `deliver ${vendor}` && s.attributes['vfs.status'] === called(vendor))
+    t.match(deliver, { side: 'worker', kind: 'consumer', parentSpanId: enqueue.spanId, attributes: { 'vfs.request_id': id } },
       'the worker\'s delivery is a child of the enqueue, across processes')
     t.match(inTrace.find((s) => s.name === `wait ${vendor}`), { side: 'worker', parentSpanId: enqueue.spanId }, 'the dispatcher\'s wait too')
     t.match(inTrace.find((s) => s.kind === 'client' && s.parentSpanId === deliver?.spanId), { side: 'worker', attributes: { 'http.request.method': 'POST' } },

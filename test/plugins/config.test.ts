@@ -44,7 +44,7 @@ test('REDIS_URL selects redis mode without mock vendors in process; REDIS_CLUSTE
 })
 
 test('dispatch settings: leases apart from vendor timeouts, a margin, a grace for stopping, and every vendor\'s concurrency by default', async (t) => {
-  t.same(loadConfig({}).dispatch, { leaseMs: 30_000, marginMs: 50, shutdownGraceMs: 10_000, maxInFlight: 100, maxDeliveries: 5 })
+  t.same(loadConfig({}).dispatch, { leaseMs: 30_000, marginMs: 40, shutdownGraceMs: 10_000, maxInFlight: 100, maxDeliveries: 5 })
   const custom = loadConfig({ LEASE_MS: '2000', LIMIT_MARGIN_MS: '0', SHUTDOWN_GRACE_MS: '500', WORKER_CONCURRENCY: '8', MAX_DELIVERIES: '3' })
   t.same(custom.dispatch, { leaseMs: 2000, marginMs: 0, shutdownGraceMs: 500, maxInFlight: 8, maxDeliveries: 3 })
   t.throws(() => loadConfig({ LEASE_MS: '50' }), { message: /LEASE_MS/ })
@@ -146,4 +146,27 @@ test("full mode's reconciler runs every RECONCILE_INTERVAL_MS over jobs unchange
   t.same(loadConfig({ ...full, RECONCILE_INTERVAL_MS: '5000', RECONCILE_GRACE_MS: '20000' }).reconcile, { intervalMs: 5_000, graceMs: 20_000 })
   t.throws(() => loadConfig({ ...full, RECONCILE_GRACE_MS: '10000' }), { name: 'ConfigError', message: /RECONCILE_GRACE_MS \(10000\) must exceed every vendor's timeoutMs \(the longest is 10000\)/ })
   t.equal(loadConfig({ RECONCILE_GRACE_MS: '10' }).reconcile.graceMs, 10, 'no reconciler runs outside full mode')
+})
+
+test('completion webhooks, batches and long polls: defaults, and one clear line for each bad value', async (t) => {
+  const config = loadConfig({})
+  t.same(config.notifyRetryDelaysMs, [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000])
+  t.same([config.maxBatch, config.maxWaiters], [1000, 10_000])
+  t.same(config.teams.byName.get('default')?.notify, undefined, 'no webhook may be sent by default')
+  const secret = `whsec_${Buffer.alloc(24, 1).toString('base64')}`
+  const open = loadConfig({ NOTIFY_SECRET: secret, NOTIFY_ALLOWED_HOSTS: 'hooks.example, 10.0.0.5:8443', NOTIFY_RETRY_DELAYS: '1s, 500ms', MAX_BATCH: '50', MAX_WAITERS: '7' })
+  t.same(open.teams.byName.get('default')?.notify, { secret, allowedHosts: ['hooks.example', '10.0.0.5:8443'] })
+  t.same([open.notifyRetryDelaysMs, open.maxBatch, open.maxWaiters], [[1_000, 500], 50, 7])
+  t.same(loadConfig({ NOTIFY_RETRY_DELAYS: '' }).notifyRetryDelaysMs, [], 'no retry at all')
+  const refused: Array<[Record<string, string>, RegExp]> = [
+    [{ NOTIFY_SECRET: 'plain-secret' }, /^invalid environment: NOTIFY_SECRET must be a Standard Webhooks secret: whsec_ and at least 24 bytes in base64$/],
+    [{ NOTIFY_ALLOWED_HOSTS: 'hooks.example,http://x/' }, /^invalid environment: NOTIFY_ALLOWED_HOSTS: "http:\/\/x\/" is not a host or host:port$/],
+    [{ NOTIFY_RETRY_DELAYS: '5s,soon' }, /^invalid environment: NOTIFY_RETRY_DELAYS: "soon" is not a duration \(e\.g\. 5s, 2m, 1h\)$/],
+    [{ MAX_BATCH: '0' }, /^invalid environment: .*MAX_BATCH/],
+    [{ MAX_WAITERS: 'many' }, /^invalid environment: .*MAX_WAITERS/]
+  ]
+  for (const [env, message] of refused) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
+  const teamsFile = vendorsFile(t, { growth: { keys: [{ env: 'GROWTH_KEY' }] } })
+  t.throws(() => loadConfig({ TEAMS_FILE: teamsFile, GROWTH_KEY: 'growth-key-0123456789', NOTIFY_ALLOWED_HOSTS: 'hooks.example' }),
+    { name: 'ConfigError', message: /^invalid environment: NOTIFY_SECRET and NOTIFY_ALLOWED_HOSTS are open mode's; with TEAMS_FILE each team's notify entry/ })
 })

@@ -60,7 +60,9 @@ test('after a known flow /metrics counts the jobs, the calls, their durations an
   t.equal(value('vfs_vendor_calls_total', { vendor: 'asyncVendor', outcome: 'accepted', status_class: '2xx' }), 1)
   t.equal(value('vfs_vendor_calls_total', { vendor: 'refusing', outcome: 'rejected', status_class: '4xx' }), 1)
   t.equal(count('vfs_vendor_call_duration_seconds', { vendor: 'syncVendor', outcome: 'ok' }), 3)
-  t.equal(count('vfs_dispatch_wait_seconds', { vendor: 'syncVendor' }), 3)
+  // A call that could not leave within its grant (a busy machine) is taken again: one more wait each.
+  const late = value('vfs_vendor_calls_total', { vendor: 'syncVendor', outcome: 'late', status_class: 'none' }) ?? 0
+  t.equal(count('vfs_dispatch_wait_seconds', { vendor: 'syncVendor' }), 3 + late, `a wait per delivery: each job's, and ${late} taken again after leaving late`)
   t.equal(count('vfs_http_request_duration_seconds', { method: 'POST', route: '/jobs', status_code: '202' }), 5)
   t.ok((count('vfs_http_request_duration_seconds', { method: 'POST', route: '/vendor-webhook/:vendor', status_code: '200' }) ?? 0) >= 1, 'the webhook request')
 
@@ -71,7 +73,7 @@ test('after a known flow /metrics counts the jobs, the calls, their durations an
   t.equal(value('vfs_vendor_slots_in_use', { vendor: 'syncVendor' }), 0)
   t.equal(value('vfs_vendor_slots_limit', { vendor: 'refusing' }), 7)
   const tokens = value('vfs_vendor_tokens_available', { vendor: 'syncVendor' }) ?? -1
-  t.ok(tokens >= 10 && tokens <= 15, `the bucket refills towards its burst of 20, less the margin's worth (${tokens})`)
+  t.ok(tokens >= 10 && tokens <= 16, `the bucket refills towards its burst of 20, less the margin's worth (${tokens})`)
   t.equal(value('vfs_vendor_breaker_state', { vendor: 'syncVendor', state: 'closed' }), 1)
   t.equal(value('vfs_vendor_breaker_state', { vendor: 'syncVendor', state: 'open' }), 0)
   t.equal(value('vfs_vendor_admin_paused', { vendor: 'refusing' }), 1)

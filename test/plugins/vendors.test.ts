@@ -14,8 +14,8 @@ test('every dialect of vendors.example.json completes its jobs against its mock 
   const { urls } = await startDialectMocks(t)
   const { url } = await listenTestApp(t, {}, exampleVendors(urls))
   const ids = await Promise.all(DIALECT_JOBS.map(({ vendor, body }) => postJob(url, { vendor, ...body })))
-  for (const [i, { vendor, body, result }] of DIALECT_JOBS.entries()) {
-    t.match(await ended(url, ids[i] ?? ''), { status: 'complete', vendor, attempts: 1, result }, `${vendor} ${JSON.stringify(body)}`)
+  for (const [i, { vendor, body, result, attempts = 1 }] of DIALECT_JOBS.entries()) {
+    t.match(await ended(url, ids[i] ?? ''), { status: 'complete', vendor, attempts, result }, `${vendor} ${JSON.stringify(body)}`)
   }
 })
 

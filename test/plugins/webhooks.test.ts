@@ -112,3 +112,35 @@ test('a callback signed with the wrong secret, tampered with or unsigned is a 40
     t.same(await callBack(hook, signature, secret, body), { status: 404, code: 'VFS_ERR_JOB_NOT_FOUND' }, `${vendor}: signed right, for no job we know`)
   }))
 })
+
+test('a callback whose URL lost its ref cannot end a later attempt: a replay of the first one after a retry is a 409', async (t) => {
+  const vendor = await recordingVendor(t)
+  const { url } = await listenTestApp(t, {}, { ownProtocol: { mode: 'async', url: vendor.url, webhookSecret: SECRET } })
+  const id = await postJob(url, { vendor: 'ownProtocol', q: 1 })
+  await waitFor(async () => vendor.calls.length === 1 || undefined, 5_000, 'the first call')
+  const first = String(vendor.calls[0]?.callback_url)
+  const firstBody = { request_id: id, error: 'try again later' }
+  t.match(await callBack(first, STRIPE, SECRET, firstBody), { status: 200 })
+  t.equal(await retry(url, id), 202)
+  await waitFor(async () => vendor.calls.length === 2 || undefined, 5_000, 'the second call')
+  const bare = first.replace(/\?ref=.*$/, '')
+  t.same(await callBack(bare, STRIPE, SECRET, firstBody), { status: 409, code: 'VFS_ERR_CALLBACK_WITHOUT_REF' }, 'the first attempt\'s callback replayed without its ref')
+  t.same(await callBack(bare, STRIPE, SECRET, { request_id: id, result: { forged: true } }), { status: 409, code: 'VFS_ERR_CALLBACK_WITHOUT_REF' })
+  t.equal((await getJob(url, id)).job.status, 'processing', 'the job still waits for its second attempt')
+  t.match(await callBack(String(vendor.calls[1]?.callback_url), STRIPE, SECRET, { request_id: id, result: { from: 'attempt 2' } }), { status: 200 })
+  t.match(await ended(url, id), { status: 'complete', result: { from: 'attempt 2' } })
+  t.same(await callBack(bare, STRIPE, SECRET, { request_id: id, result: { from: 'attempt 2' } }), { status: 200 }, 'a repeat of what is recorded stays a harmless duplicate')
+})
+
+test('a vendor id holding a lone surrogate is kept well formed, and its callback still finds and ends the job', async (t) => {
+  const vendor = Fastify()
+  vendor.post('/*', async (_req, reply) => reply.code(202).type('application/json').send('{"id":"v-\\ud800"}'))
+  t.teardown(() => vendor.close())
+  const entry: VendorEntry = { ...EXAMPLE.enrichVendor, url: await vendor.listen({ port: 0, host: '127.0.0.1' }) }
+  const { url } = await listenTestApp(t, {}, { oddIds: entry })
+  const id = await postJob(url, { vendor: 'oddIds', email: 'a@b.io' })
+  await waitFor(async () => (await getJob(url, id)).job.attempts === 1 || undefined, 5_000, 'the acceptance')
+  const hook = `${url}/vendor-webhook/oddIds`
+  t.match(await callBack(hook, STANDARD, SECRETS.ENRICH_WEBHOOK_SECRET, { type: 'job.completed', data: { id: 'v-\ud800', output: { ok: 1 } } }), { status: 200 })
+  t.match(await ended(url, id), { status: 'complete', result: { ok: 1 } })
+})

@@ -52,6 +52,32 @@ for (const mode of ['embedded', 'redis'] as const) {
     t.same((await get(`?status=failed&created_after=${new Date(oldest).toISOString()}`)).jobs.length, 2, 'strictly after')
   })
 
+  test(`${mode}: a leap second and other odd but valid times in created_after list the same jobs in every mode`, { skip }, async (t) => {
+    const { app, failed, pending } = await withJobs(t, await env(t))
+    const all = [...failed, ...pending].reverse()
+    for (const before of ['2016-12-31T23:59:60Z', '2016-12-31t23:59:60.999z', '2017-01-01T00:59:60+01:00', '2017-01-01 00:00:00.123456789Z', '2017-01-01T00:00:00+23:59']) {
+      const res = await app.inject({ method: 'GET', url: `/jobs?created_after=${encodeURIComponent(before)}` })
+      t.equal(res.statusCode, 200, before)
+      t.same(res.json().jobs.map((j: { request_id: string }) => j.request_id), all, `${before}: every job is after it`)
+    }
+    const later = await app.inject({ method: 'GET', url: `/jobs?created_after=${encodeURIComponent('9999-12-31T23:59:60Z')}` })
+    t.same([later.statusCode, later.json().jobs], [200, []], 'a leap second after every job lists none')
+  })
+
+  test(`${mode}: a stored time out of range never breaks a read of the job or of a listing holding it`, { skip }, async (t) => {
+    const { app, pending } = await withJobs(t, await env(t))
+    const [far, lost] = pending as [string, string]
+    await app.backend.store.transition(far, 'pending', { status: 'processing', nextAttemptAt: 1e20 })
+    await app.backend.store.transition(lost, 'pending', { status: 'processing', nextAttemptAt: Number.NaN })
+    const one = await app.inject({ method: 'GET', url: `/jobs/${far}` })
+    t.equal(one.statusCode, 200)
+    t.equal(one.json().next_attempt_at, '9999-12-31T23:59:59.999Z')
+    t.equal((await app.inject({ method: 'GET', url: `/jobs/${lost}` })).json().next_attempt_at, '1970-01-01T00:00:00.000Z')
+    const listed = await app.inject({ method: 'GET', url: '/jobs' })
+    t.equal(listed.statusCode, 200)
+    t.equal(listed.json().jobs.length, 5)
+  })
+
   test(`${mode}: POST /jobs/retry replays the newest failed jobs matching the filter, a bounded batch at a time`, { skip }, async (t) => {
     const { app, failed } = await withJobs(t, await env(t))
     const retry = (query: string) => app.inject({ method: 'POST', url: `/jobs/retry${query}`, headers: admin })

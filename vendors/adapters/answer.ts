@@ -1,8 +1,10 @@
 import { UnrecoverableVendorError, VendorError } from '../errors.js'
+import { pauseOf, readRateLimit } from '../rate-limit.js'
 import { parseRetryAfter } from '../retry-after.js'
-import type { CompiledVendor } from './compiled.js'
+import type { AnswerView, CompiledCall, CompiledVendor } from './compiled.js'
 import { MappingError, TokenRejectedError, VendorJobFailedError } from './errors.js'
-import { errorText, optionalString, toJson } from './expression.js'
+import { condition, errorText, optionalString, toJson } from './expression.js'
+import { type PageOutcome, type PageProgress, readPage } from './pages.js'
 import { callFor, type OutgoingRequest } from './request.js'
 import type { IncomingHeaders } from './signatures.js'
 import { snippet } from './text.js'
@@ -14,28 +16,52 @@ export interface VendorAnswer {
   body: string
 }
 
-/** What response expressions see: `body` is the parsed JSON, or the text when it is not JSON. */
-export interface AnswerView {
-  status: number
-  headers: IncomingHeaders
-  body: unknown
-}
-
-export type CallOutcome =
+export type CallOutcome = (
   | { kind: 'result', result: unknown }
   /** An async or poll vendor took the job; `vendorRef` is its own id for it, when `accepted` says where. */
   | { kind: 'accepted', vendorRef?: string }
+  /** A page of a paged answer was read and another follows: what to keep on the job until then. */
+  | Extract<PageOutcome, { kind: 'page' }>
+) & Paused
+
+/** The vendor's rate-limit headers said no call is left for this long: every caller waits. */
+export interface Paused {
+  pauseMs?: number
+}
 
 export const DEFAULT_RETRY_ON: readonly number[] = [408, 425, 429, 500, 502, 503, 504]
 
 /**
- * Turns the answer to `sent` (built for a job of `type`) into the job's result or the vendor's id for it.
- * Throws VendorError when a later attempt may pass (a `retryOn` status, a refused OAuth2 token, garbage),
- * and its unrecoverable kinds when not: the vendor refused the call, said the job failed, or a mapping broke.
+ * Turns the answer to `sent` (built for a job of `type`) into the job's result, a page of it, or the vendor's
+ * id for it. Throws VendorError when a later attempt may pass (a `retryOn` status, an answer `retryable`
+ * says is one, a refused OAuth2 token, garbage), and its unrecoverable kinds when not: the vendor refused the
+ * call, said the job failed, or a mapping broke. Whichever, the vendor's rate-limit headers ride along.
  */
-export async function readAnswer (vendor: CompiledVendor, type: string | undefined, sent: OutgoingRequest, answer: VendorAnswer): Promise<CallOutcome> {
-  const { response } = callFor(vendor, type)
-  const { view, json } = checkStatus(vendor, sent, answer, response.retryOn)
+export async function readAnswer (
+  vendor: CompiledVendor,
+  type: string | undefined,
+  sent: OutgoingRequest,
+  answer: VendorAnswer,
+  /** A paged call's progress before this page. */
+  pages?: PageProgress
+): Promise<CallOutcome> {
+  return withPause(vendor, answer, () => read(vendor, callFor(vendor, type), sent, answer, pages))
+}
+
+/** Adds the pause the answer's rate-limit headers ask for to whatever reading it came to, outcome or error. */
+export async function withPause<T extends object> (vendor: CompiledVendor, answer: VendorAnswer, read: () => Promise<T>): Promise<T & Paused> {
+  const pauseMs = pauseOf(readRateLimit(vendor.rateLimitHeaders, answer.headers))
+  if (pauseMs === undefined) return read()
+  try {
+    return { ...await read(), pauseMs }
+  } catch (err) {
+    if (err instanceof VendorError) err.pauseMs = pauseMs
+    throw err
+  }
+}
+
+async function read (vendor: CompiledVendor, { response, pages }: CompiledCall, sent: OutgoingRequest, answer: VendorAnswer, before?: PageProgress): Promise<CallOutcome> {
+  const { view, json } = await checkStatus(vendor, sent, answer, response)
   if (response.error !== undefined) {
     const error = errorText(vendor.name, response.error.field, await response.error.evaluate(view))
     if (error !== undefined) throw new VendorJobFailedError(vendor.redact(error))
@@ -49,6 +75,7 @@ export async function readAnswer (vendor: CompiledVendor, type: string | undefin
     if (vendorRef === undefined || vendorRef === '') throw nothingFound(vendor, vendor.accepted.field, answer, json)
     return { kind: 'accepted', vendorRef }
   }
+  if (pages !== undefined) return readPage(vendor, pages, view, before)
   if (response.result === undefined) {
     // Our own protocol: the answer is the result, and must be a JSON object.
     if (typeof view.body !== 'object' || view.body === null || Array.isArray(view.body)) {
@@ -63,24 +90,26 @@ export async function readAnswer (vendor: CompiledVendor, type: string | undefin
 }
 
 /**
- * The checks every answer meets before any mapping: a refused OAuth2 token, then the statuses to retry.
- * Returns what the expressions see, and whether the body was JSON.
+ * The checks every answer meets before any mapping: a refused OAuth2 token, then the statuses to retry and
+ * the answers `retryable` marks. Returns what the expressions see, and whether the body was JSON.
  */
-export function checkStatus (
+export async function checkStatus (
   vendor: CompiledVendor,
   sent: OutgoingRequest,
   answer: VendorAnswer,
-  retryOn: ReadonlySet<number>
-): { view: AnswerView, json: boolean } {
+  response: CompiledCall['response']
+): Promise<{ view: AnswerView, json: boolean }> {
   if (answer.status === 401 && vendor.auth.rejected(sent.headers)) {
     throw new TokenRejectedError(`${vendor.name} answered 401 to its OAuth2 token; the next call fetches a new one`)
   }
-  if (retryOn.has(answer.status)) {
-    throw new VendorError(`${vendor.name} answered ${answer.status}: ${quote(vendor, answer.body)}`, parseRetryAfter(answer.headers['retry-after']), answer.status)
-  }
   // Redacted before any mapping sees it: a vendor echoing our credentials cannot get them into a job.
   const { body, json } = parseBody(vendor.redact(answer.body))
-  return { view: { status: answer.status, headers: answer.headers, body }, json }
+  const view = { status: answer.status, headers: answer.headers, body }
+  const { retryable } = response
+  if (response.retryOn.has(answer.status) || (retryable !== undefined && condition(vendor.name, retryable.field, await retryable.evaluate(view)))) {
+    throw new VendorError(`${vendor.name} answered ${answer.status}: ${quote(vendor, answer.body)}`, parseRetryAfter(answer.headers['retry-after']), answer.status)
+  }
+  return { view, json }
 }
 
 /**

@@ -44,9 +44,12 @@ export function createAuthenticator (
       return fixed(auth.type, { headers: {}, query: { [auth.name]: value } }, [value])
     }
     case 'basic': {
-      const password = resolveSecret(vendor, 'auth.password', auth.password, env)
-      const encoded = Buffer.from(`${auth.username}:${password}`).toString('base64')
-      return fixed(auth.type, { headers: { authorization: `Basic ${encoded}` }, query: {} }, [password, encoded])
+      // Stripe's key is the user name, with no password: either part may be the secret.
+      const username = typeof auth.username === 'string' ? auth.username : resolveSecret(vendor, 'auth.username', auth.username, env)
+      const password = auth.password === undefined ? '' : resolveSecret(vendor, 'auth.password', auth.password, env)
+      const encoded = Buffer.from(`${username}:${password}`).toString('base64')
+      const secrets = [encoded, ...(typeof auth.username === 'string' ? [] : [username]), ...(password === '' ? [] : [password])]
+      return fixed(auth.type, { headers: { authorization: `Basic ${encoded}` }, query: {} }, secrets)
     }
     case 'oauth2-client-credentials': {
       const clientSecret = resolveSecret(vendor, 'auth.clientSecret', auth.clientSecret, env)

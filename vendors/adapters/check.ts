@@ -19,8 +19,16 @@ export function firstProblem (schema: TSchema, value: unknown, at = ''): Problem
   const error = Value.Errors(schema, value).First()
   if (error === undefined) return undefined
   const path = at + error.path
+  if (error.type === ValueErrorType.Union) {
+    const constants = ((error.schema.anyOf ?? []) as TSchema[]).map((v) => v.const)
+    if (constants.length > 0 && constants.every((c) => c !== undefined)) {
+      return { path: dotted(path), message: `must be one of ${constants.map((c) => JSON.stringify(c)).join(', ')}` }
+    }
+  }
   if (error.type === ValueErrorType.Union && isObject(error.value)) {
     const variants = (error.schema.anyOf ?? []) as TSchema[]
+    const objects = variants.filter((v) => v.type === 'object')
+    if (objects.length === 1 && objects[0] !== undefined) return firstProblem(objects[0], error.value, path)
     for (const key of DISCRIMINATORS) {
       const named = variants.map((v) => v.properties?.[key]?.const).filter((c): c is string => typeof c === 'string')
       if (named.length !== variants.length) continue

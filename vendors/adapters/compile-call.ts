@@ -1,21 +1,24 @@
 import { DEFAULT_RETRY_ON } from './answer.js'
-import type { CompiledCall, CompiledRequest } from './compiled.js'
-import type { AdapterSource, RequestMapping, ResponseMapping } from './entry.js'
+import type { CompiledCall, CompiledPages, CompiledRequest } from './compiled.js'
+import type { AdapterSource, Pages, RequestMapping, ResponseMapping } from './entry.js'
 import { compileExpression, compileOptional, type ExpressionContext } from './expression.js'
 
 /** The vendor's own call mapping, and each declared type's: the type's fields over the vendor's, one by one. */
 export function compileCalls (ctx: ExpressionContext, source: AdapterSource): { call: CompiledCall, types: Map<string, CompiledCall> } {
-  const call = compileCall(ctx, '', source.request, source.response)
+  const call = compileCall(ctx, '', source.request, source.response, source.pages)
   const types = new Map<string, CompiledCall>()
   for (const [type, spec] of Object.entries(source.types ?? {})) {
-    const own = compileCall(ctx, `types.${type}.`, spec.request, spec.response)
+    const own = compileCall(ctx, `types.${type}.`, spec.request, spec.response, spec.pages)
+    const pages = own.pages ?? call.pages
     types.set(type, {
       request: mergeRequests(call.request, own.request),
       response: {
         result: own.response.result ?? call.response.result,
         error: own.response.error ?? call.response.error,
+        retryable: own.response.retryable ?? call.response.retryable,
         retryOn: spec.response?.retryOn === undefined ? call.response.retryOn : own.response.retryOn
-      }
+      },
+      ...(pages === undefined ? {} : { pages })
     })
   }
   return { call, types }
@@ -29,18 +32,38 @@ export function compileRequest (ctx: ExpressionContext, at: string, mapping: Req
     path: compileOptional(ctx, `${at}.path`, mapping.path),
     query: each('query'),
     headers: each('headers'),
-    body: compileOptional(ctx, `${at}.body`, mapping.body)
+    body: compileOptional(ctx, `${at}.body`, mapping.body),
+    encoding: mapping.encoding,
+    formArrays: mapping.formArrays
   }
 }
 
-function compileCall (ctx: ExpressionContext, at: string, request: RequestMapping | undefined, response: ResponseMapping | undefined): CompiledCall {
+function compileCall (
+  ctx: ExpressionContext,
+  at: string,
+  request: RequestMapping | undefined,
+  response: ResponseMapping | undefined,
+  pages: Pages | undefined
+): CompiledCall {
   return {
     request: request === undefined ? undefined : compileRequest(ctx, `${at}request`, request),
     response: {
       result: compileOptional(ctx, `${at}response.result`, response?.result),
       error: compileOptional(ctx, `${at}response.error`, response?.error),
+      retryable: compileOptional(ctx, `${at}response.retryable`, response?.retryable),
       retryOn: new Set(response?.retryOn ?? DEFAULT_RETRY_ON)
-    }
+    },
+    ...(pages === undefined ? {} : { pages: compilePages(ctx, `${at}pages`, pages) })
+  }
+}
+
+/** Ten pages unless told: a cursor that never ends must still end the job. */
+function compilePages (ctx: ExpressionContext, at: string, pages: Pages): CompiledPages {
+  return {
+    next: compileExpression(ctx, `${at}.next`, pages.next),
+    items: compileExpression(ctx, `${at}.items`, pages.items),
+    maxPages: pages.maxPages ?? 10,
+    ...(pages.maxItems === undefined ? {} : { maxItems: pages.maxItems })
   }
 }
 
@@ -53,6 +76,8 @@ function mergeRequests (base: CompiledRequest | undefined, own: CompiledRequest 
     path: own.path ?? base.path,
     query: [...new Map([...base.query, ...own.query]).entries()],
     headers: [...headers.values()],
-    body: own.body ?? base.body
+    body: own.body ?? base.body,
+    encoding: own.encoding ?? base.encoding,
+    formArrays: own.formArrays ?? base.formArrays
   }
 }

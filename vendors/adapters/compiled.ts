@@ -1,7 +1,9 @@
+import type { RateLimitHeaders } from '../rate-limit.js'
 import type { Authenticator } from './auth.js'
+import type { Encoding, FormArrays } from './body.js'
 import type { Mode } from './entry.js'
 import type { Expr } from './expression.js'
-import type { Verifier } from './signatures.js'
+import type { IncomingHeaders, Verifier } from './signatures.js'
 
 /** A vendor entry made ready at start: expressions compiled, secrets read, signature scheme chosen. */
 export interface CompiledVendor {
@@ -18,6 +20,8 @@ export interface CompiledVendor {
   readonly accepted?: Expr
   readonly webhook?: CompiledWebhook
   readonly poll?: CompiledPoll
+  /** The vendor's own rate-limit headers: which to read (undefined: the standard ones), or false for none. */
+  readonly rateLimitHeaders?: RateLimitHeaders
   /** `text` with every secret of this vendor replaced, for anything that quotes the vendor or a mapping. */
   redact (text: string): string
 }
@@ -28,12 +32,25 @@ export interface CompiledRequest {
   query: ReadonlyArray<readonly [string, Expr]>
   headers: ReadonlyArray<readonly [string, Expr]>
   body?: Expr
+  /** Absent: json. */
+  encoding?: Encoding
+  /** Absent: brackets. */
+  formArrays?: FormArrays
 }
 
 export interface CompiledCall {
   /** Absent: our own protocol, `POST <url>` with `{request_id, payload, callback_url}`. */
   request?: CompiledRequest
-  response: { result?: Expr, error?: Expr, retryOn: ReadonlySet<number> }
+  response: { result?: Expr, error?: Expr, retryable?: Expr, retryOn: ReadonlySet<number> }
+  /** The answer comes a page at a time: each page one call. */
+  pages?: CompiledPages
+}
+
+export interface CompiledPages {
+  next: Expr
+  items: Expr
+  maxPages: number
+  maxItems?: number
 }
 
 export interface CompiledWebhook {
@@ -51,4 +68,11 @@ export interface CompiledPoll {
   failed?: Expr
   result?: Expr
   error?: Expr
+}
+
+/** What response expressions see: `body` is the parsed JSON, or the text when it is not JSON. */
+export interface AnswerView {
+  status: number
+  headers: IncomingHeaders
+  body: unknown
 }

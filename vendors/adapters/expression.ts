@@ -1,10 +1,22 @@
 import jsonata from 'jsonata'
 import { AdapterConfigError, MappingError } from './errors.js'
+import { evaluateApart } from './expression-pool.js'
 
 /** Bounds one evaluation: a runaway mapping fails its job instead of holding the worker's event loop. */
 export const DEFAULT_EVAL_TIMEOUT_MS = 100
 /** jsonata's own recursion guard, at the depth its test suite uses for runaway expressions. */
 const MAX_DEPTH = 500
+/**
+ * Built-ins whose one call can outlast any timeout between jsonata's steps: superlinear in their input
+ * ($distinct, $sort), driven by a regular expression, sized by their arguments ($pad, the range operator),
+ * or evaluating text as an expression ($eval). A mapping naming one runs in a worker thread.
+ */
+const UNBOUNDED = new Set(['distinct', 'sort', 'shuffle', 'pad', 'match', 'contains', 'replace', 'split', 'eval', 'formatNumber', 'formatBase', 'formatInteger', 'parseInteger'])
+/**
+ * Input up to this size (characters plus a few per value: about the default maxResponseBytes) is mapped in
+ * process by a mapping without them: one linear built-in over it costs about what parsing the answer did.
+ */
+const SMALL_INPUT = 1024 * 1024
 
 export interface ExpressionContext {
   vendor: string
@@ -23,6 +35,8 @@ export interface Expr {
  * Compiled once, at start. jsonata's `timeout` and `stack` options bound each evaluation on its own;
  * the older timeboxing pattern (`assign` of entry and exit callbacks) shares its clock and depth across
  * every evaluation of the expression, which is wrong for one expression evaluated by concurrent jobs.
+ * Those bounds are checked between steps only: a mapping that may spend long in one built-in, or whose
+ * input is large, runs in a worker thread that is stopped at its bound (expression-pool.ts).
  */
 export function compileExpression (ctx: ExpressionContext, field: string, source: string): Expr {
   let compiled: jsonata.Expression
@@ -32,16 +46,49 @@ export function compileExpression (ctx: ExpressionContext, field: string, source
     const hint = source.startsWith('/') ? ` (a constant path is a quoted string: "'${source}'")` : ''
     throw new AdapterConfigError(ctx.vendor, field, `${describe(err)}${hint}`)
   }
+  const unbounded = namesUnbounded(compiled.ast())
   return {
     field,
     async evaluate (input) {
       try {
-        return await compiled.evaluate(input)
+        if (!unbounded && isSmall(input)) return await compiled.evaluate(input)
+        const answer = await evaluateApart({ source, timeoutMs: ctx.timeoutMs, stack: MAX_DEPTH, input })
+        if ('error' in answer) throw answer.error
+        return answer.value
       } catch (err) {
         throw new MappingError(ctx.vendor, field, ctx.redact(describe(err)))
       }
     }
   }
+}
+
+/** Whether an expression calls (or names, to call later) an UNBOUNDED built-in, uses a regular expression or builds a range. */
+function namesUnbounded (node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false
+  const { type, value } = node as { type?: unknown, value?: unknown }
+  if (type === 'variable' && typeof value === 'string' && UNBOUNDED.has(value)) return true
+  if (type === 'regex' || (type === 'binary' && value === '..')) return true
+  return Object.values(node).some(namesUnbounded)
+}
+
+/** Sizes already measured: the fields of one answer (`response.error`, then `response.result`) share its view. */
+const measured = new WeakMap<object, boolean>()
+
+/** Whether `input` is within SMALL_INPUT, counted with a stack of its own and given up on as soon as it is not. */
+function isSmall (input: unknown): boolean {
+  if (input === null || typeof input !== 'object') return true
+  const known = measured.get(input)
+  if (known !== undefined) return known
+  let budget = SMALL_INPUT
+  const stack: unknown[] = [input]
+  while (stack.length > 0 && budget >= 0) {
+    const item = stack.pop()
+    budget -= typeof item === 'string' ? item.length + 8 : 8
+    if (Array.isArray(item)) for (const inner of item) stack.push(inner)
+    else if (item !== null && typeof item === 'object') for (const key in item) stack.push((item as Record<string, unknown>)[key])
+  }
+  measured.set(input, budget >= 0)
+  return budget >= 0
 }
 
 export function compileOptional (ctx: ExpressionContext, field: string, source: string | undefined): Expr | undefined {

@@ -19,7 +19,7 @@ export interface CompileOptions {
 }
 
 /** Fields that mean something in one mode only: naming them elsewhere is a mistake worth a start error. */
-const MODE_FIELDS = [['accepted', ['async', 'poll']], ['webhook', ['async']], ['poll', ['poll']]] as const
+const MODE_FIELDS = [['accepted', ['async', 'poll']], ['webhook', ['async']], ['poll', ['poll']], ['pages', ['sync']]] as const
 
 /**
  * Checks a merged vendor entry and makes it ready: every expression compiled, every secret read, the
@@ -34,6 +34,7 @@ export function compileVendor (name: string, entry: unknown, opts: CompileOption
       throw new AdapterConfigError(name, field, `means nothing to a ${source.mode} vendor (only ${modes.join(' or ')})`)
     }
   }
+  checkPages(name, source)
 
   const env = opts.env ?? process.env
   const auth = createAuthenticator(name, source.auth, env, opts.tokens)
@@ -51,6 +52,7 @@ export function compileVendor (name: string, entry: unknown, opts: CompileOption
     accepted: compileOptional(ctx, 'accepted.vendorRef', source.accepted?.vendorRef),
     webhook: webhookSecret === undefined ? undefined : compileWebhook(ctx, source, webhookSecret),
     poll: source.mode === 'poll' ? compilePoll(ctx, source) : undefined,
+    ...(source.limits?.headers === undefined ? {} : { rateLimitHeaders: source.limits.headers }),
     redact: hide
   }
 }
@@ -68,8 +70,9 @@ function compileWebhook (ctx: ExpressionContext, source: AdapterSource, secret: 
   const spec = source.webhook
   const signature = spec?.signature ?? { scheme: 'stripe' as const }
   let verify: CompiledWebhook['verify']
+  const payload = signature.scheme === 'hmac' ? compileOptional(ctx, 'webhook.signature.payload', signature.payload) : undefined
   try {
-    verify = createVerifier(signature, secret)
+    verify = createVerifier(signature, secret, payload === undefined ? undefined : (input) => payload.evaluate(input))
   } catch {
     throw new AdapterConfigError(ctx.vendor, 'webhook.secret', `is not a ${signature.scheme} secret (Standard Webhooks secrets are "whsec_" and base64)`)
   }
@@ -82,6 +85,17 @@ function compileWebhook (ctx: ExpressionContext, source: AdapterSource, secret: 
     result: compileExpression(ctx, 'webhook.result', spec?.result ?? 'body.result'),
     error: compileExpression(ctx, 'webhook.error', spec?.error ?? 'body.error')
   }
+}
+
+/** Pages read a sync vendor's mapped calls, the vendor's or a type's: our own protocol has no pages. */
+function checkPages (vendor: string, source: AdapterSource): void {
+  const paged: Array<[string, boolean]> = [['pages', source.pages !== undefined && source.request === undefined]]
+  for (const [type, spec] of Object.entries(source.types ?? {})) {
+    if (spec.pages !== undefined && source.mode !== 'sync') throw new AdapterConfigError(vendor, `types.${type}.pages`, `means nothing to a ${source.mode} vendor (only sync)`)
+    paged.push([`types.${type}.pages`, (spec.pages ?? source.pages) !== undefined && spec.request === undefined && source.request === undefined])
+  }
+  const unmapped = paged.find(([, bare]) => bare)
+  if (unmapped !== undefined) throw new AdapterConfigError(vendor, unmapped[0], 'needs a request mapping: our own protocol has no pages')
 }
 
 function compilePoll (ctx: ExpressionContext, source: AdapterSource): CompiledPoll {

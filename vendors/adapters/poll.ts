@@ -1,14 +1,15 @@
 import { UnrecoverableVendorError } from '../errors.js'
-import { type AnswerView, checkStatus, nothingFound, quote, type VendorAnswer } from './answer.js'
-import type { CompiledPoll, CompiledVendor } from './compiled.js'
+import { checkStatus, nothingFound, type Paused, quote, type VendorAnswer, withPause } from './answer.js'
+import type { AnswerView, CompiledPoll, CompiledVendor } from './compiled.js'
 import { MappingError } from './errors.js'
 import { condition, errorText, toJson } from './expression.js'
 import { type CallInput, mapRequest, type OutgoingRequest } from './request.js'
 
-export type PollOutcome =
+export type PollOutcome = (
   | { state: 'running' }
   | { state: 'done', result: unknown }
   | { state: 'failed', error: string }
+) & Paused
 
 /** The next poll of a job the vendor accepted; `call.vendorRef` is its id there. GET unless poll.request says otherwise. */
 export async function buildPollRequest (vendor: CompiledVendor, call: CallInput): Promise<OutgoingRequest> {
@@ -22,8 +23,12 @@ export async function buildPollRequest (vendor: CompiledVendor, call: CallInput)
  * UnrecoverableVendorError when the vendor refuses the poll itself.
  */
 export async function readPollAnswer (vendor: CompiledVendor, sent: OutgoingRequest, answer: VendorAnswer): Promise<PollOutcome> {
+  return withPause(vendor, answer, () => readPoll(vendor, sent, answer))
+}
+
+async function readPoll (vendor: CompiledVendor, sent: OutgoingRequest, answer: VendorAnswer): Promise<PollOutcome> {
   const poll = pollOf(vendor)
-  const { view, json } = checkStatus(vendor, sent, answer, vendor.call.response.retryOn)
+  const { view, json } = await checkStatus(vendor, sent, answer, vendor.call.response)
   if (poll.failed !== undefined && condition(vendor.name, poll.failed.field, await poll.failed.evaluate(view))) {
     return { state: 'failed', error: await failure(vendor, poll, view) }
   }

@@ -1,7 +1,10 @@
 import type { Credentials } from './auth.js'
+import { encodeBody } from './body.js'
 import type { CompiledCall, CompiledRequest, CompiledVendor } from './compiled.js'
 import { MappingError } from './errors.js'
-import { toJson, wrongType } from './expression.js'
+import { wrongType } from './expression.js'
+import type { NextPage, PageProgress } from './pages.js'
+import { checkPath } from './path.js'
 import { snippet } from './text.js'
 
 /** One call of a job, as the worker knows it. */
@@ -15,6 +18,8 @@ export interface CallInput {
   vendorRef?: string
   /** 1 for the first call of the job. */
   attempt: number
+  /** A paged call's progress: the next call reads the page it names. */
+  pages?: PageProgress
 }
 
 /** Ready for undici: `pool.request({ method, path, headers, body })` on a pool for `origin`. */
@@ -25,8 +30,8 @@ export interface OutgoingRequest {
   path: string
   /** Lower-case names. Carries the credentials: never log it whole. */
   headers: Record<string, string>
-  /** Absent: the request has no body. */
-  body?: string
+  /** Absent: the request has no body. Bytes (multipart, raw) go as a Buffer, never as text. */
+  body?: string | Buffer
 }
 
 /** The mapping for a job of `type`: the type's own when the vendor declares types, else the vendor's. */
@@ -61,11 +66,11 @@ export interface MapOptions {
   idempotencyKey: boolean
 }
 
-/** What every request expression sees. */
-export function requestInput (call: CallInput) {
+/** What every request expression sees; a vendor that declares types keeps `type` out of the payload. */
+function requestInput (vendor: CompiledVendor, call: CallInput) {
   return {
     request_id: call.requestId,
-    payload: call.payload,
+    payload: vendor.types.size === 0 ? call.payload : withoutType(call.payload),
     type: call.type,
     callback_url: call.callbackUrl,
     vendor_ref: call.vendorRef,
@@ -80,16 +85,21 @@ export async function mapRequest (
   credentials: Credentials,
   opts: MapOptions
 ): Promise<OutgoingRequest> {
-  const input = requestInput(call)
-  let path = vendor.basePath
-  if (spec.path !== undefined) {
+  const input = requestInput(vendor, call)
+  const next = call.pages?.next as NextPage | undefined
+  const link = next !== undefined && 'link' in next ? next.link : undefined
+  const cursor = next !== undefined && !('link' in next) ? next : undefined
+  let path = link ?? cursor?.path ?? vendor.basePath
+  if (link === undefined && cursor?.path === undefined && spec.path !== undefined) {
     const value = await spec.path.evaluate(input)
     if (typeof value !== 'string') throw wrongType(vendor.name, spec.path.field, value, 'a string')
-    path = checkPath(vendor, spec.path.field, value)
+    path = checkPath(vendor.name, spec.path.field, vendor.origin, value)
   }
 
   const query = new URLSearchParams()
-  for (const [name, expr] of spec.query) {
+  // A Link names the whole next URL; a cursor's parameters replace the mapped ones of the same name.
+  for (const [name, expr] of link === undefined ? spec.query : []) {
+    if (cursor?.query?.[name] !== undefined) continue
     const value = await expr.evaluate(input)
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item === undefined) continue
@@ -97,6 +107,7 @@ export async function mapRequest (
       query.append(name, String(item))
     }
   }
+  for (const [name, values] of Object.entries(cursor?.query ?? {})) for (const value of values) query.append(name, value)
   // Credentials go last, so that no mapping can replace them, nor shadow them from the path's own query.
   const pathQuery = new URLSearchParams(path.includes('?') ? path.slice(path.indexOf('?')) : '')
   for (const [name, value] of Object.entries(credentials.query)) {
@@ -115,17 +126,18 @@ export async function mapRequest (
     if (/[\r\n\0]/.test(text)) throw new MappingError(vendor.name, expr.field, 'yielded a header value with a line break or NUL')
     headers[name.toLowerCase()] = text
   }
-  if (opts.idempotencyKey && !named.has('idempotency-key')) headers['idempotency-key'] = call.requestId
+  // Each page its own key: a vendor honouring keys would answer a later page's POST with the first page.
+  const page = (call.pages?.pages ?? 0) + 1
+  if (opts.idempotencyKey && !named.has('idempotency-key')) headers['idempotency-key'] = page === 1 ? call.requestId : `${call.requestId}:page:${page}`
 
-  let body: string | undefined
+  let body: string | Buffer | undefined
   if (spec.body !== undefined) {
     const value = await spec.body.evaluate(input)
-    if (typeof value === 'string') {
-      body = value
-      headers['content-type'] ??= 'text/plain; charset=utf-8'
-    } else if (value !== undefined) {
-      body = JSON.stringify(toJson(vendor.name, spec.body.field, value))
-      headers['content-type'] ??= 'application/json'
+    if (value !== undefined) {
+      const encoded = encodeBody(vendor.name, spec.body.field, value, spec.encoding ?? 'json', spec.formArrays ?? 'brackets')
+      body = encoded.body
+      // A multipart body's boundary is its own: a mapped multipart type would not name it.
+      if (spec.encoding === 'multipart' || headers['content-type'] === undefined) headers['content-type'] = encoded.contentType
     }
   }
   Object.assign(headers, credentials.headers)
@@ -133,19 +145,13 @@ export async function mapRequest (
   return { method: spec.method ?? opts.method, origin: vendor.origin, path: withQuery(path, query), headers, ...(body === undefined ? {} : { body }) }
 }
 
-/**
- * A mapped path only ever follows the configured origin: `//host` or `https://host` would name another
- * one, and `\` is read as `/` by some servers. Anything outside printable ASCII must come percent-encoded.
- */
-function checkPath (vendor: CompiledVendor, field: string, path: string): string {
-  if (path.startsWith('/') && !path.startsWith('//') && !/[^\x21-\x7e]|[\\#]/.test(path)) return path
-  throw new MappingError(vendor.name, field,
-    `yielded ${JSON.stringify(snippet(path))}, which is not a path on the vendor's origin ` +
-    '(it must start with a single "/", and hold no spaces, "\\" or "#"; encode values with $encodeUrlComponent)')
-}
-
 function isScalar (value: unknown): value is string | number | boolean {
   return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+}
+
+function withoutType (payload: Record<string, unknown>): Record<string, unknown> {
+  const { type: _type, ...rest } = payload
+  return rest
 }
 
 function withQuery (path: string, query: URLSearchParams): string {

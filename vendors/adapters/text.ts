@@ -1,10 +1,9 @@
-/** Errors quote at most this much of what a vendor sent, as they do for clients (DESIGN "HTTP contract"). */
-const SNIPPET = 200
+import { clip } from '../../core/input/clip.js'
 
+/** What a vendor sent, on one line and cut as clients' input is (DESIGN "HTTP contract"). */
 export function snippet (text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim()
-  if (flat === '') return '(empty body)'
-  return flat.length > SNIPPET ? `${flat.slice(0, SNIPPET)}…` : flat
+  return flat === '' ? '(empty body)' : clip(flat)
 }
 
 /** A network failure in a few words: undici's code and message, or "timed out". */

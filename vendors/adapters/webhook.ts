@@ -1,9 +1,9 @@
 import type { CompiledVendor } from './compiled.js'
 import { MappingError } from './errors.js'
 import { errorText, optionalString, toJson } from './expression.js'
-import type { IncomingHeaders, SignatureCheck } from './signatures.js'
+import type { CallbackContext, IncomingHeaders, SignatureCheck } from './signatures.js'
 
-/** A verified callback: its headers, and its body parsed as JSON. */
+/** A verified callback: its headers, and its body parsed (JSON, or a form's fields). */
 export interface Callback {
   headers: IncomingHeaders
   body: unknown
@@ -17,11 +17,28 @@ export interface CallbackFields {
   error?: string
 }
 
-/** Checks a callback's signature over its raw bytes, by the vendor's scheme. Never throws. */
-export function verifyCallback (vendor: CompiledVendor, rawBody: Buffer | string | undefined, headers: IncomingHeaders): SignatureCheck {
+/** Checks a callback's signature over its raw bytes (or what its scheme's `payload` builds), by the vendor's scheme. Never rejects. */
+export async function verifyCallback (vendor: CompiledVendor, rawBody: Buffer | string | undefined, headers: IncomingHeaders, context?: CallbackContext): Promise<SignatureCheck> {
   if (vendor.webhook === undefined) return { ok: false, reason: `the vendor's mode is ${vendor.mode}: it sends no callbacks` }
-  return vendor.webhook.verify(rawBody, headers)
+  return vendor.webhook.verify(rawBody, headers, context)
 }
+
+/** A form-encoded callback's fields: `body` by name (a repeated name as a list of its values), and `params` sorted as Twilio signs them. */
+export function readForm (text: string): Pick<CallbackContext, 'body' | 'params'> {
+  // No prototype: a field named __proto__ stays a field, which the route then refuses by name.
+  const body: Record<string, string | string[]> = Object.create(null)
+  const params: CallbackContext['params'] = []
+  for (const [name, value] of new URLSearchParams(text)) {
+    params.push({ name, value })
+    const seen = body[name]
+    body[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value]
+  }
+  params.sort((a, b) => compare(a.name, b.name) || compare(a.value, b.value))
+  return { body, params }
+}
+
+/** Code-point order, as a Unix sort: "Z" before "a". */
+const compare = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
 
 /**
  * Reads a verified callback by the vendor's `webhook` expressions. A callback that names no job, or a

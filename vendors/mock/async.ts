@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { createSigner } from '../adapters/signatures.js'
 import { vendorResult } from './data.js'
 import { createMockVendor, type MockVendorOptions, VendorCall } from './vendor.js'
-import { createWebhookSender } from './webhooks.js'
+import { createWebhookSender, jsonCallbacks } from './webhooks.js'
 
 const AsyncVendorCall = Type.Object({ ...VendorCall.properties, callback_url: Type.String({ pattern: '^https?://' }) })
 
@@ -13,7 +13,7 @@ const AsyncVendorCall = Type.Object({ ...VendorCall.properties, callback_url: Ty
  */
 export function buildMockAsyncVendor (opts: MockVendorOptions & { secret: string }): FastifyInstance {
   const { app, faults, stats, admit } = createMockVendor(opts)
-  const webhooks = createWebhookSender({ sign: createSigner({ scheme: 'stripe' }, opts.secret), stats, log: app.log })
+  const webhooks = createWebhookSender({ encode: jsonCallbacks(createSigner({ scheme: 'stripe' }, opts.secret)), stats, log: app.log })
   app.addHook('onClose', async () => webhooks.close())
 
   app.post('/*', { schema: { body: AsyncVendorCall } }, async (request, reply) => {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { createSigner } from '../adapters/signatures.js'
 import type { WebhookSignature } from '../adapters/entry.js'
 import { createMockVendor, type MockVendorOptions } from './vendor.js'
-import { createWebhookSender } from './webhooks.js'
+import { createWebhookSender, jsonCallbacks } from './webhooks.js'
 
 export interface MockEnrichOptions extends MockVendorOptions {
   /** Callers send `Authorization: Basic` with these. */
@@ -33,7 +33,7 @@ const EnrichCall = Type.Object({
  */
 export function buildMockEnrichVendor (opts: MockEnrichOptions): FastifyInstance {
   const { app, faults, stats, admit } = createMockVendor(opts)
-  const webhooks = createWebhookSender({ sign: createSigner(opts.signature, opts.webhookSecret), stats, log: app.log })
+  const webhooks = createWebhookSender({ encode: jsonCallbacks(createSigner(opts.signature, opts.webhookSecret)), stats, log: app.log })
   app.addHook('onClose', async () => webhooks.close())
   const basic = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`
   const byKey = new Map<string, string>()

@@ -13,7 +13,10 @@ export const MockFaults = Type.Object({
   webhookDuplicateRate: rate('async only: share of callbacks delivered twice'),
   webhookEarlyRate: rate('async only: share of calls called back before they are answered, as a very fast vendor might'),
   webhookDelayMinMs: whole('async only: shortest delay before a callback'),
-  webhookDelayMaxMs: whole('async only: longest delay before a callback')
+  webhookDelayMaxMs: whole('async only: longest delay before a callback'),
+  pageFailOnce: whole('paged lists only: the page of each listing that fails once with 500 before it is served; 0 for none'),
+  rateLimit: whole('rate-limit-header vendors only: calls allowed per window, then 403 until the reset; 0 for 5000'),
+  rateWindowS: whole('rate-limit-header vendors only: the window, in seconds; 0 for 3600')
 }, { additionalProperties: false })
 
 export type MockFaults = Static<typeof MockFaults>
@@ -40,7 +43,10 @@ export const NO_FAULTS: Readonly<MockFaults> = {
   webhookDuplicateRate: 0,
   webhookEarlyRate: 0,
   webhookDelayMinMs: 500,
-  webhookDelayMaxMs: 2000
+  webhookDelayMaxMs: 2000,
+  pageFailOnce: 0,
+  rateLimit: 0,
+  rateWindowS: 0
 }
 
 const ENV: Record<keyof MockFaults, string> = {
@@ -54,7 +60,10 @@ const ENV: Record<keyof MockFaults, string> = {
   webhookDuplicateRate: 'MOCK_WEBHOOK_DUPLICATE_RATE',
   webhookEarlyRate: 'MOCK_WEBHOOK_EARLY_RATE',
   webhookDelayMinMs: 'MOCK_WEBHOOK_DELAY_MIN_MS',
-  webhookDelayMaxMs: 'MOCK_WEBHOOK_DELAY_MAX_MS'
+  webhookDelayMaxMs: 'MOCK_WEBHOOK_DELAY_MAX_MS',
+  pageFailOnce: 'MOCK_PAGE_FAIL_ONCE',
+  rateLimit: 'MOCK_RATE_LIMIT',
+  rateWindowS: 'MOCK_RATE_WINDOW_S'
 }
 
 export class FaultsError extends Error {

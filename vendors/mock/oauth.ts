@@ -11,12 +11,12 @@ export interface MockOAuthOptions extends MockVendorOptions {
 }
 
 /** How the token endpoint misbehaves: not at all, a 503, or a 200 that is an HTML page. */
-export const TokenEndpoint = Type.Object({
+const TokenEndpoint = Type.Object({
   tokenTtlS: Type.Integer({ minimum: 1 }),
   fault: Type.Union([Type.Literal('none'), Type.Literal('fail'), Type.Literal('garbage')])
 }, { additionalProperties: false })
 
-export const TokenStats = Type.Object({
+const TokenStats = Type.Object({
   tokenRequests: Type.Integer({ description: 'calls of the token endpoint, answered or not' }),
   tokensIssued: Type.Integer(),
   activeTokens: Type.Integer({ description: 'issued, not expired and not revoked' })

@@ -4,7 +4,7 @@ const SECOND_MS = 1000
 /** Enough to see the spacing of a job's retries without keeping every arrival of a long run. */
 const KEPT_TIMES = 10
 /** Arrival times kept for `maxInWindow`: 8 MB, more than any test or benchmark run sends one mock. */
-export const KEPT_ARRIVALS = 1_000_000
+const KEPT_ARRIVALS = 1_000_000
 
 /** What a mock vendor received, so that tests can check the service's behaviour from the vendor's side. */
 export const StatsSnapshot = Type.Object({
@@ -33,10 +33,11 @@ export const RequestStats = Type.Object({
 
 export type RequestStats = Static<typeof RequestStats>
 
-export type WebhookOutcome = 'sent' | 'rejected' | 'failed'
+type WebhookOutcome = 'sent' | 'rejected' | 'failed'
 
 export interface MockStats {
-  record (requestId: string): void
+  /** One call, arrived at `at` (the stats' clock; default now). */
+  record (requestId: string, at?: number): void
   /** A call is open from now until the returned function is first called; later calls of it change nothing. */
   opened (): () => void
   webhook (outcome: WebhookOutcome): void
@@ -90,8 +91,8 @@ export function createMockStats ({ now = () => performance.now(), keptArrivals =
   }
 
   return {
-    record (requestId) {
-      const time = now()
+    record (requestId, arrivedAt) {
+      const time = arrivedAt ?? now()
       received++
       arrivals.push(time)
       if (arrivals.length - first > keptArrivals) first++
@@ -107,7 +108,7 @@ export function createMockStats ({ now = () => performance.now(), keptArrivals =
       }
       const entry = perRequest.get(requestId) ?? { calls: 0, times: [] }
       entry.calls++
-      entry.times.push(Date.now())
+      entry.times.push(arrivedAt === undefined ? Date.now() : Date.now() - (now() - arrivedAt))
       if (entry.times.length > KEPT_TIMES) entry.times.shift()
       perRequest.set(requestId, entry)
       maxCallsPerRequest = Math.max(maxCallsPerRequest, entry.calls)

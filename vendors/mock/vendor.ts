@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify'
 import { mockAdmin } from './admin.js'
 import { drawCallFault, type MockFaults, NO_FAULTS, withFaults } from './faults.js'
-import { createMockStats } from './stats.js'
+import { createMockStats, type MockStats } from './stats.js'
 
 export interface MockVendorOptions {
   faults?: Partial<MockFaults>
@@ -32,9 +32,25 @@ export function createMockVendor (opts: MockVendorOptions) {
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   const faults = withFaults(NO_FAULTS, opts.faults ?? {})
   const stats = createMockStats()
+  // Each path counted apart too: several vendors of a test may share one mock, each under a path of its own.
+  const byPath = new Map<string, MockStats>()
+  const pathStats = (path: string): MockStats => {
+    let kept = byPath.get(path)
+    if (kept === undefined) {
+      kept = createMockStats()
+      byPath.set(path, kept)
+    }
+    return kept
+  }
   const closing = new AbortController()
   app.addHook('onClose', async () => closing.abort())
-  app.register(mockAdmin, { stats, faults })
+  // A call arrives when its head does: the time is taken before its body is read and checked, as a vendor's edge would.
+  const arrivals = new WeakMap<object, number>()
+  app.addHook('onRequest', (request, _reply, done) => {
+    arrivals.set(request, performance.now())
+    done()
+  })
+  app.register(mockAdmin, { stats, faults, byPath })
   let garbageTurn = 0
 
   /**
@@ -42,11 +58,15 @@ export function createMockVendor (opts: MockVendorOptions) {
    * Resolves true when the mock should answer normally; otherwise the call is answered, or left hanging.
    */
   async function admit (requestId: string, reply: FastifyReply): Promise<boolean> {
-    stats.record(requestId)
+    const path = pathStats(reply.request.url.split('?')[0] ?? '/')
+    const at = arrivals.get(reply.request)
+    stats.record(requestId, at)
+    path.record(requestId, at)
     // Open until the answer has been handed to the socket or the connection closed, whichever comes first:
     // a hanging call stays open until its client gives up. Node emits 'close' for a sent answer before it
     // reads anything more from any socket, so a call sent after this answer was read arrives after it.
     reply.raw.once('close', stats.opened())
+    reply.raw.once('close', path.opened())
     const fault = drawCallFault(faults)
     if (fault === 'hang') return false
     if (fault === 'throttle') {

@@ -17,27 +17,30 @@ export interface WebhookSender {
   close (): Promise<void>
 }
 
-/** `sign` is the vendor's signature scheme: ours (Stripe's), Standard Webhooks or a GitHub-style HMAC. */
-export function createWebhookSender (opts: { sign: Signer, stats: MockStats, log: FastifyBaseLogger }): WebhookSender {
-  const { sign, stats, log } = opts
+/** A callback as it goes on the wire: its bytes and headers, signed. */
+export type CallbackEncoder = (url: string, body: unknown, id: string) => { raw: string, headers: Record<string, string> }
+
+/** JSON, signed over its bytes by `sign`: ours (Stripe's), Standard Webhooks or a GitHub-style HMAC. */
+export const jsonCallbacks = (sign: Signer): CallbackEncoder => (_url, body, id) => {
+  const raw = JSON.stringify(body)
+  return { raw, headers: { 'content-type': 'application/json', ...sign(raw, { id }) } }
+}
+
+export function createWebhookSender (opts: { encode: CallbackEncoder, stats: MockStats, log: FastifyBaseLogger }): WebhookSender {
+  const { encode, stats, log } = opts
   // One Agent keeps a pool per callback origin, so deliveries reuse connections.
   const agent = new Agent({ headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS })
   const closing = new AbortController()
   const pending = new Set<Promise<void>>()
 
   /** Retries network errors and 5xx; a 3xx or 4xx is the receiver's answer (409 and 404 mean something there). */
-  async function deliver (url: string, raw: string, id: string): Promise<void> {
+  async function deliver (url: string, body: unknown, id: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       let problem: string
       try {
-        const res = await request(url, {
-          method: 'POST',
-          dispatcher: agent,
-          signal: closing.signal,
-          // Signed per attempt, as the signature's timestamp says when it was sent; the message id stays.
-          headers: { 'content-type': 'application/json', ...sign(raw, { id }) },
-          body: raw
-        })
+        // Signed per attempt, as the signature's timestamp says when it was sent; the message id stays.
+        const { raw, headers } = encode(url, body, id)
+        const res = await request(url, { method: 'POST', dispatcher: agent, signal: closing.signal, headers, body: raw })
         await res.body.dump()
         if (res.statusCode < 300) return stats.webhook('sent')
         if (res.statusCode < 500) {
@@ -61,10 +64,9 @@ export function createWebhookSender (opts: { sign: Signer, stats: MockStats, log
     schedule (url, body, delayMs, copies) {
       const task = (async () => {
         await sleep(delayMs, undefined, { signal: closing.signal })
-        // The same bytes for every copy and retry, so that a duplicate is exactly that.
-        const raw = JSON.stringify(body)
+        // The same body for every copy and retry, so that a duplicate is exactly that.
         const id = `msg_${randomUUID()}`
-        for (let i = 0; i < copies; i++) await deliver(url, raw, id)
+        for (let i = 0; i < copies; i++) await deliver(url, body, id)
       })()
         .catch((err) => { if (!closing.signal.aborted) log.error({ err, url }, 'webhook task failed') })
         .finally(() => pending.delete(task))

@@ -1,8 +1,20 @@
 import { EventEmitter } from 'node:events'
-import { breakerRoom, recordOutcome, takeProbes } from '../../dispatch/breaker.js'
-import { grantTokens, quotaRoom } from '../../dispatch/limits.js'
-import { type Blocked, type Delivery, type DispatchQueue, type DispatchSettings, entryTime, type Settlement, type Take, type VendorLimits, type VendorSnapshot } from '../../dispatch/queue.js'
-import { createVendorState, type Entry, listJob, promoteDue, type VendorState } from './vendor-state.js'
+import { isTerminal } from '../../job.js'
+import { recordOutcome } from '../../dispatch/breaker.js'
+import { bucketOf, quotaMargin, slotBack, tokensAvailable } from '../../dispatch/limits.js'
+import { sumUsage } from '../../dispatch/usage.js'
+import type { Delivery, DispatchQueue, DispatchSettings, Settlement, VendorSnapshot } from '../../dispatch/queue.js'
+import { createSpendBook } from './spend.js'
+import { takeFrom } from './take.js'
+import { countCall, createVendorState, type Entry, forgetRefs, jobOfRef, keepRef, listJob, queueReady, readyCount, type VendorState } from './vendor-state.js'
+
+/** A call that never left gives back its place in each quota's window, the vendor's and its team's: one call counted at its time. */
+function refundQuotas (state: VendorState, team: string, stampedAt: number): void {
+  for (const times of [...state.quotaTimes, ...state.teamQuotaTimes.get(team) ?? []]) {
+    const at = times.lastIndexOf(stampedAt)
+    if (at >= 0) times.splice(at, 1)
+  }
+}
 
 /** Dead letters kept per vendor: a record for operators, not a second queue. */
 const DEAD_LETTERS_KEPT = 1_000
@@ -19,6 +31,7 @@ export interface MemoryQueue extends DispatchQueue {
 export function createMemoryQueue (settings: DispatchSettings, now: () => number = Date.now): MemoryQueue {
   const vendors = new Map<string, VendorState>()
   const wakes = new EventEmitter()
+  const book = createSpendBook()
   let closed = false
   const stateOf = (vendor: string): VendorState => {
     let state = vendors.get(vendor)
@@ -33,26 +46,15 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     state.sleeping = false
     wakes.emit('wake', vendor)
   }
-  const deliver = (vendor: string, state: VendorState, entry: Entry, deliveries: number, kind: Delivery['kind'], probe: boolean, at: number): Delivery => {
+  const deliverer = (vendor: string, state: VendorState, at: number) => (entry: Entry, deliveries: number, kind: Delivery['kind'], probe: boolean): Delivery => {
     const holder = `${entry.id}#${deliveries}`
-    state.pending.set(entry.id, { entry, deliveries, leaseUntil: at + settings.leaseMs })
-    if (kind !== 'expire') state.inflight.set(holder, at + settings.leaseMs)
-    if (kind === 'call') listJob(state, entry.jobId, 'processing', entry.createdAt)
-    const delivery: Delivery = { vendor, entry: entry.id, jobId: entry.jobId, createdAt: entry.createdAt, kind, deliveries, holder, probe }
+    state.pending.set(entry.id, { entry, kind, deliveries, leaseUntil: at + settings.leaseMs, stampedAt: at })
+    if (kind === 'call' || kind === 'poll') state.inflight.set(holder, at + settings.leaseMs)
+    const delivery: Delivery = {
+      vendor, entry: entry.id, jobId: entry.jobId, createdAt: entry.createdAt, team: entry.team, queuedAt: entry.queuedAt, kind, deliveries, holder, probe
+    }
     if (entry.trace !== undefined) delivery.trace = entry.trace
     return delivery
-  }
-
-  /** While the breaker refuses calls, jobs past their vendor's maxWaitMs are handed out to be failed. */
-  const expire = (limits: VendorLimits, state: VendorState, max: number, t: number, wakeAt: number): Take => {
-    const deliveries: Delivery[] = []
-    while (deliveries.length < max) {
-      const head = state.ready[0]
-      if (head === undefined || head.kind !== 'call' || head.createdAt + limits.maxWaitMs > t) break
-      state.ready.shift()
-      deliveries.push(deliver(limits.name, state, head, 1, 'expire', false, t))
-    }
-    return { deliveries, blocked: 'breaker', wakeAt }
   }
 
   return {
@@ -61,14 +63,15 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     async enqueue (vendor, jobs) {
       if (closed) throw new Error('queue is closed')
       const state = stateOf(vendor)
+      const t = now()
       for (const job of jobs) {
-        const entry = { jobId: job.id, kind: 'call' as const, createdAt: job.createdAt, ...(job.trace === undefined ? {} : { trace: job.trace }) }
+        const entry = { jobId: job.id, kind: 'call' as const, createdAt: job.createdAt, team: job.team, ...(job.trace === undefined ? {} : { trace: job.trace }) }
         if (job.at !== undefined) {
           state.schedule(entry, job.at)
           continue
         }
         state.unschedule(job.id, 'call')
-        state.ready.push({ id: state.nextId(), ...entry })
+        queueReady(state, { ...entry, queuedAt: t })
         listJob(state, job.id, 'pending', job.createdAt)
       }
       wake(vendor, state)
@@ -76,65 +79,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     async take (limits, max, { reclaim }) {
       const t = now()
       const state = stateOf(limits.name)
-      for (const [holder, until] of state.inflight) if (until <= t) state.inflight.delete(holder)
-      if (state.hold !== undefined) {
-        state.sleeping = true
-        return { deliveries: [], blocked: 'paused' }
-      }
-      if (state.pausedUntil > t) return { deliveries: [], blocked: 'paused', wakeAt: state.pausedUntil }
-      promoteDue(state, t)
-      const breaker = breakerRoom(state.breaker, limits.breaker, t)
-      if (breaker.room === 0) return expire(limits, state, max, t, breaker.nextAt)
-
-      let room = max
-      let blocked: Blocked | undefined
-      let wakeAt: number | undefined
-      const limit = (n: number, why: Blocked, at?: number): void => {
-        if (n >= room) return
-        room = n
-        blocked = why
-        wakeAt = at
-      }
-      limit(breaker.room, 'breaker', breaker.nextAt)
-      limit(limits.concurrency - state.inflight.size, 'concurrency')
-      limits.quotas.forEach((quota, i) => {
-        const times = state.quotaTimes[i] ?? []
-        state.quotaTimes[i] = times
-        const { room: free, nextAt } = quotaRoom(times, t, quota.limit, quota.windowMs, settings.marginMs)
-        times.splice(0, times.length - Math.min(times.length, quota.limit))
-        limit(free, 'quota', nextAt)
-      })
-      const { rateLimit } = limits
-      const tokens = grantTokens(state.tat, t, rateLimit.perSecond, rateLimit.burst, settings.marginMs, room)
-      limit(tokens.granted, 'rate', tokens.nextAt)
-      if (room <= 0) {
-        if (blocked === 'concurrency') state.sleeping = true
-        return { deliveries: [], blocked, wakeAt }
-      }
-
-      const deliveries: Delivery[] = []
-      const probe = Number.isFinite(breaker.room)
-      if (reclaim) {
-        for (const held of state.pending.values()) {
-          if (deliveries.length >= room) break
-          if (held.leaseUntil > t) continue
-          deliveries.push(deliver(limits.name, state, held.entry, held.deliveries + 1, held.entry.kind, probe, t))
-        }
-      }
-      while (deliveries.length < room) {
-        const entry = state.ready.shift()
-        if (entry === undefined) break
-        deliveries.push(deliver(limits.name, state, entry, 1, entry.kind, probe, t))
-      }
-      state.tat = grantTokens(state.tat, t, rateLimit.perSecond, rateLimit.burst, settings.marginMs, deliveries.length).tat
-      if (probe) takeProbes(state.breaker, deliveries.length)
-      limits.quotas.forEach((_quota, i) => { for (const _d of deliveries) state.quotaTimes[i]?.push(t) })
-      if (deliveries.length < room) {
-        state.sleeping = true
-        return { deliveries, blocked: 'empty', wakeAt: state.delayed[0]?.at }
-      }
-      if (blocked === 'concurrency') state.sleeping = true
-      return { deliveries, blocked, wakeAt }
+      return takeFrom(state, limits, max, reclaim, t, settings, deliverer(limits.name, state, t), book)
     },
     async renew (vendor, deliveries) {
       const t = now()
@@ -154,6 +99,11 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       for (const s of settlements) {
         const { delivery: d } = s
         const held = state.pending.get(d.entry)
+        if (s.regrant === true && held !== undefined) refundQuotas(state, d.team, held.stampedAt)
+        if (s.regrant === true && d.slot !== undefined) {
+          state.tat = slotBack(state.tat, d.slot, bucketOf(limits.rateLimit, settings.marginMs))
+          countCall(state, d.team, d.slot, -1)
+        }
         if (held?.deliveries === d.deliveries) {
           state.pending.delete(d.entry)
           if (s.deadLetter !== undefined) {
@@ -161,15 +111,24 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
             if (state.deadLetters.length > DEAD_LETTERS_KEPT) state.deadLetters.shift()
           }
         }
-        state.inflight.delete(d.holder)
+        const released = state.inflight.delete(d.holder)
+        // What the call spent replaces what its take reserved, in the ledgers the reservation went to; as
+        // settle.lua does, a refund comes with the slot it releases, so once.
+        const spent = (s.spent ?? 0) - (d.reserved?.micros ?? 0)
+        if (spent > 0 || released) book.record(limits, d.team, spent, d.reserved?.at ?? t)
         if (s.outcome !== undefined) recordOutcome(state.breaker, limits.breaker, s.outcome, d.probe, t)
         if (s.pauseUntil !== undefined && s.pauseUntil > state.pausedUntil) state.pausedUntil = s.pauseUntil
-        if (s.next !== undefined) state.schedule({ jobId: d.jobId, kind: s.next.kind, createdAt: d.createdAt, ...(d.trace === undefined ? {} : { trace: d.trace }) }, s.next.at)
+        const next = { jobId: d.jobId, createdAt: d.createdAt, team: d.team, ...(d.trace === undefined ? {} : { trace: d.trace }) }
+        // A call that never left goes back to the front of its team's list, due at once.
+        if (s.next !== undefined && s.regrant === true) queueReady(state, { ...next, kind: s.next.kind, queuedAt: t }, true)
+        else if (s.next !== undefined) state.schedule({ ...next, kind: s.next.kind }, s.next.at)
         if (s.deadline !== undefined) state.deadlines.set(d.jobId, s.deadline)
         if (s.status !== undefined) listJob(state, d.jobId, s.status, d.createdAt)
-        if (s.status === 'complete' || s.status === 'failed') state.deadlines.delete(d.jobId)
-        if (s.ref !== undefined) state.refs.set(s.ref.vendorRef, d.jobId)
+        if (s.status !== undefined && isTerminal(s.status)) state.deadlines.delete(d.jobId)
+        // Kept by the real clock, as Redis expires its keys by its own: `now` may be a test's.
+        if (s.ref !== undefined) keepRef(state, s.ref.vendorRef, d.jobId, s.ref.until, Date.now())
       }
+      if (settlements.some((s) => s.regrant === true)) state.sleeping = true
       wake(vendor, state)
       // Jobs are the store's to settle here: no settlement carries a change.
       return settlements.map(() => true)
@@ -178,7 +137,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       const state = stateOf(vendor)
       for (const job of jobs) {
         listJob(state, job.id, job.status, job.createdAt)
-        if (job.status === 'complete' || job.status === 'failed') state.deadlines.delete(job.id)
+        if (isTerminal(job.status)) state.deadlines.delete(job.id)
       }
     },
     async watchDeadlines (vendor, jobs) {
@@ -187,7 +146,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
     },
     async coverage (vendor, jobs) {
       const state = stateOf(vendor)
-      const queued = new Set([...state.ready, ...[...state.pending.values()].map((held) => held.entry)].map((entry) => entry.jobId))
+      const queued = new Set([...[...state.ready.values()].flat(), ...[...state.pending.values()].map((held) => held.entry)].map((entry) => entry.jobId))
       const delayed = new Set(state.delayed.map((d) => d.key))
       return jobs.map(({ id }) => ({
         entry: queued.has(id),
@@ -200,6 +159,7 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       const state = stateOf(vendor)
       state.index.delete(id)
       state.deadlines.delete(id)
+      forgetRefs(state, id)
     },
     async dueDeadlines (vendor, t, max, leaseMs) {
       const state = stateOf(vendor)
@@ -216,25 +176,45 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       const state = stateOf(vendor)
       for (const id of ids) state.deadlines.delete(id)
     },
+    async spend (vendor, asks) {
+      return book.spend(vendor, asks, now())
+    },
     async snapshot (limits) {
       const t = now()
       const state = stateOf(limits.name)
-      const { rateLimit } = limits
-      const head = state.ready[0]
+      const heads = [...state.ready.values()].flatMap((list) => list.slice(0, 1).map((entry) => entry.queuedAt))
       const snapshot: VendorSnapshot = {
-        ready: state.ready.length,
+        ready: readyCount(state),
         delayed: state.delayed.length,
         delivered: state.pending.size,
         slotsInUse: [...state.inflight.values()].filter((until) => until > t).length,
-        tokens: grantTokens(state.tat, t, rateLimit.perSecond, rateLimit.burst, settings.marginMs, rateLimit.burst).granted,
+        tokens: tokensAvailable(state.tat, t, bucketOf(limits.rateLimit, settings.marginMs), limits.rateLimit.burst),
         breaker: state.breaker.openUntil === undefined ? 'closed' : t < state.breaker.openUntil ? 'open' : 'half-open',
         counts: { ...state.index.counts }
       }
-      if (head !== undefined) snapshot.oldestReadyAt = entryTime(head.id)
+      if (heads.length > 0) snapshot.oldestReadyAt = Math.min(...heads)
       if (state.pausedUntil > t) snapshot.pausedUntil = state.pausedUntil
       if (state.hold !== undefined) snapshot.hold = { ...state.hold }
       if (state.breaker.openUntil !== undefined) snapshot.openUntil = state.breaker.openUntil
       return snapshot
+    },
+    async teamUse (vendor, teams) {
+      const t = now()
+      const state = stateOf(vendor)
+      const counts = [...state.usage].flatMap(([bucket, byTeam]) => [...byTeam].map(([team, calls]) => ({ bucket, team, calls })))
+      const { hour, recent, recentCalls } = sumUsage(counts, t)
+      return {
+        recentCalls,
+        teams: new Map(teams.map(({ name, quotas }) => [name, {
+          queued: state.ready.get(name)?.length ?? 0,
+          calls: hour.get(name) ?? 0,
+          recentCalls: recent.get(name) ?? 0,
+          quotas: quotas.map((q, i) => {
+            const since = t - q.windowMs - quotaMargin(q.windowMs, settings.marginMs)
+            return (state.teamQuotaTimes.get(name)?.[i] ?? []).filter((at) => at > since).length
+          })
+        }]))
+      }
     },
     async hold (vendor, reason) {
       const state = stateOf(vendor)
@@ -251,7 +231,10 @@ export function createMemoryQueue (settings: DispatchSettings, now: () => number
       return stateOf(vendor).index.trim(before, keep)
     },
     async jobOfRef (vendor, vendorRef) {
-      return stateOf(vendor).refs.get(vendorRef)
+      return jobOfRef(stateOf(vendor), vendorRef, Date.now())
+    },
+    async dropIdleConsumers () {
+      return 0
     },
     onWake (listener) {
       wakes.on('wake', listener)

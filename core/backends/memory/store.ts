@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util'
+import { endingChange, endsJob, type JobEnded } from '../../ending.js'
 import { applyChange, claimChange, isTerminal, type Job, type JobChange, type JobStatus } from '../../job.js'
 import { type JobIndex, isAfter, matches, newerFirst } from '../../listing.js'
 import { type JobStore, StoreFullError, type WaitingJobs } from '../../store.js'
@@ -7,12 +9,14 @@ export interface MemoryStoreOptions {
   maxJobs?: number
   /** Told of each evicted job, so that whatever lists it can forget it too. */
   onEvict?: (job: Job) => void
+  /** Told of each job once it ended (core/ending.ts). */
+  onEnded?: JobEnded
   now?: () => number
 }
 
 /** Embedded mode's store: a Map, so jobs live only as long as the process, and only so many of them. It lists them too, by a scan. */
 export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore & WaitingJobs & JobIndex {
-  const { maxJobs = Number.POSITIVE_INFINITY, onEvict, now = Date.now } = opts
+  const { maxJobs = Number.POSITIVE_INFINITY, onEvict, onEnded, now = Date.now } = opts
   const jobs = new Map<string, Job>()
   /** Ids of complete and failed jobs in the order they ended: the eviction order. */
   const ended = new Set<string>()
@@ -31,8 +35,10 @@ export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore & Wa
     if (evicted !== undefined) onEvict?.(evicted)
   }
   const change = (job: Job, c: JobChange): Job => {
-    const next = applyChange(job, structuredClone(c), now())
+    const at = now()
+    const next = applyChange(job, structuredClone(endingChange(c, at)), at)
     keep(next)
+    if (endsJob(c)) void onEnded?.(structuredClone(next))
     return structuredClone(next)
   }
   return {
@@ -62,6 +68,16 @@ export function createMemoryStore (opts: MemoryStoreOptions = {}): JobStore & Wa
       const job = jobs.get(id)
       if (job === undefined || job.status !== from) return null
       return change(job, c)
+    },
+    async recordNotify (id, expected, next) {
+      const job = jobs.get(id)
+      if (job === undefined || !isDeepStrictEqual(job.notify, expected)) return false
+      job.notify = structuredClone(next)
+      return true
+    },
+    async watch (ids) {
+      // Ends are told to the onEnded hook whoever waits: nothing to ask for.
+      return ids.map((id) => jobs.get(id)?.status)
     },
     async list (q) {
       const found = [...jobs.values()].filter((job) => matches(job, q) && isAfter(job, q.after)).sort(newerFirst)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { isTerminal, type Job } from '../../job.js'
+import { DEFAULT_TEAM, isTerminal, type Job } from '../../job.js'
 import type { JobStore } from '../../store.js'
 import type { RedisClient } from '../redis/client.js'
 import { defineScripts } from '../redis/scripts.js'
@@ -75,7 +75,8 @@ export function createCachedStore (inner: JobStore, redis: RedisClient, keys: Ca
       } catch {
         return inner.get(id)
       }
-      if (typeof cached === 'string') return JSON.parse(cached) as Job
+      // An entry cached before teams existed has no team: it was open mode's.
+      if (typeof cached === 'string') return { team: DEFAULT_TEAM, ...JSON.parse(cached) as Omit<Job, 'team'> }
       const job = await inner.get(id)
       if (job !== null && cached === 1) await put(job, token, 0).catch(() => {})
       return job
@@ -97,6 +98,15 @@ export function createCachedStore (inner: JobStore, redis: RedisClient, keys: Ca
       return settled
     },
     transition: (id, from, change) => write(id, () => inner.transition(id, from, change)),
+    async recordNotify (id, expected, next) {
+      const token = randomUUID()
+      await redis.set(lease(id), token, 'PX', LEASE_MS)
+      const recorded = await inner.recordNotify(id, expected, next)
+      // As for a settlement: the entry goes, and the next read fills it from the store.
+      if (recorded) await redis.del(keys.cache(id), lease(id))
+      return recorded
+    },
+    watch: (ids, until) => inner.watch(ids, until),
     ping: () => inner.ping()
   }
 }

@@ -1,5 +1,6 @@
-import { type Collection, type Db, type Filter, type IndexDescription, MongoServerError, type UpdateFilter } from 'mongodb'
-import { canTransition, claimChange, IllegalTransitionError, type Job, type JobChange, type JobStatus } from '../../job.js'
+import { type Collection, type Db, type Document, type Filter, type IndexDescription, MongoServerError, type UpdateFilter } from 'mongodb'
+import { endingChange, endsJob, type JobEnded } from '../../ending.js'
+import { canTransition, claimChange, DEFAULT_TEAM, IllegalTransitionError, type Job, type JOB_FIELDS, type JobChange, type JobStatus, jobFields, type Notify } from '../../job.js'
 import type { JobIndex, JobQuery } from '../../listing.js'
 import type { JobStore, WaitingJobs } from '../../store.js'
 import { DEFAULT_JOB_TTL_MS } from '../redis/store.js'
@@ -11,37 +12,33 @@ export interface MongoStoreOptions {
   /** How long a job is kept after its creation (the TTL index on createdAt). */
   ttlMs?: number
   collection?: string
+  /** Told of each job once it ended (core/ending.ts). */
+  ended?: JobEnded
 }
 
 /** A job as the seed's document: the id as requestId, times as Dates, absent fields absent. */
-export interface JobDocument {
+type JobDocument = {
   requestId: string
   vendor: string
+  /** Absent on a job stored before teams existed: it reads as DEFAULT_TEAM. */
+  team?: string
   status: JobStatus
   payload: Record<string, unknown>
-  result?: unknown
-  error?: string
-  lastError?: string
   attempts: number
   createdAt: Date
   updatedAt: Date
-  nextAttemptAt?: Date
-  deadline?: Date
-  holder?: string
-  waiting?: 'callback' | 'poll'
-  vendorRef?: string
-  trace?: string
-}
+} & { -readonly [K in keyof typeof JOB_FIELDS]?: typeof JOB_FIELDS[K]['kind'] extends 'time' ? Date : Job[K] }
 
-const DATES = ['nextAttemptAt', 'deadline'] as const
-const PLAIN = ['result', 'error', 'lastError', 'holder', 'waiting', 'vendorRef'] as const
-/** Set at creation only, never by a change. */
-const KEPT = [...PLAIN, 'trace'] as const
+/** Times kept as Dates, the rest as they are (core/job.ts JOB_FIELDS). */
+const DATES = jobFields({ kind: 'time' })
+const PLAIN = [...jobFields({ kind: 'json' }), ...jobFields({ kind: 'text', set: 'change' })]
+const KEPT = [...jobFields({ kind: 'json' }), ...jobFields({ kind: 'text' })]
 
-export function toDocument (job: Job): JobDocument {
+function toDocument (job: Job): JobDocument {
   const doc: JobDocument = {
     requestId: job.id,
     vendor: job.vendor,
+    team: job.team,
     status: job.status,
     payload: job.payload,
     attempts: job.attempts,
@@ -53,10 +50,11 @@ export function toDocument (job: Job): JobDocument {
   return doc
 }
 
-export function fromDocument (doc: JobDocument): Job {
+function fromDocument (doc: JobDocument): Job {
   const job: Job = {
     id: doc.requestId,
     vendor: doc.vendor,
+    team: doc.team ?? DEFAULT_TEAM,
     status: doc.status,
     payload: doc.payload,
     attempts: doc.attempts,
@@ -94,11 +92,26 @@ function claimFilter (job: Job): Filter<JobDocument> {
   }
 }
 
+/** A completion webhook's state as a filter that matches it exactly, absent fields absent. */
+function notifyFilter (notify: Notify): Filter<JobDocument> {
+  const absent = { $exists: false }
+  return {
+    'notify.url': notify.url,
+    'notify.status': notify.status,
+    'notify.attempts': notify.attempts,
+    'notify.lastError': notify.lastError ?? absent,
+    'notify.due': notify.due ?? absent
+  }
+}
+
 /** A listing query as a filter: `{status: 1, createdAt: -1}` serves it with a status, newest first. */
 function listFilter (q: JobQuery): Filter<JobDocument> {
   const filter: Filter<JobDocument> = {}
   if (q.status !== undefined) filter.status = q.status
   if (q.vendor !== undefined) filter.vendor = q.vendor
+  // A document without a team was stored before teams existed: it is the default team's.
+  if (q.team === DEFAULT_TEAM) filter.$or = [{ team: DEFAULT_TEAM }, { team: { $exists: false } }]
+  else if (q.team !== undefined) filter.team = q.team
   if (q.createdAfter !== undefined) filter.createdAt = { $gt: new Date(q.createdAfter) }
   if (q.after !== undefined) {
     const at = new Date(q.after.createdAt)
@@ -111,26 +124,28 @@ const INDEXES: IndexDescription[] = [
   { key: { requestId: 1 }, unique: true },
   { key: { status: 1, createdAt: -1 } },
   { key: { vendor: 1, status: 1 } },
+  // A team lists its own jobs, newest first.
+  { key: { team: 1, createdAt: -1 } },
   // The reconciler pages through a vendor's waiting jobs by their last change, without sorting them in memory.
   { key: { vendor: 1, status: 1, updatedAt: 1 } }
 ]
 
-/** Idempotent, so every process runs it at start; a changed TTL is applied in place. */
-async function ensureIndexes (db: Db, jobs: Collection<JobDocument>, expireAfterSeconds: number): Promise<void> {
-  await jobs.createIndexes(INDEXES)
+/** The TTL index on createdAt. Idempotent, so every process runs it at start; a changed TTL is applied in place. */
+export async function ensureExpiry <T extends Document> (db: Db, collection: Collection<T>, expireAfterSeconds: number): Promise<void> {
   try {
-    await jobs.createIndex({ createdAt: 1 }, { expireAfterSeconds })
+    await collection.createIndex({ createdAt: 1 }, { expireAfterSeconds })
   } catch (err) {
     // The same index with another expiry is a conflict: collMod changes it without rebuilding it.
     if (!(err instanceof MongoServerError && err.code === INDEX_OPTIONS_CONFLICT)) throw err
-    await db.command({ collMod: jobs.collectionName, index: { keyPattern: { createdAt: 1 }, expireAfterSeconds } })
+    await db.command({ collMod: collection.collectionName, index: { keyPattern: { createdAt: 1 }, expireAfterSeconds } })
   }
 }
 
 /** Full mode's store: the seed's `jobs` collection, one document per job, expired by MongoDB's TTL monitor. */
 export async function createMongoStore (db: Db, opts: MongoStoreOptions = {}): Promise<JobStore & WaitingJobs & JobIndex> {
   const jobs = db.collection<JobDocument>(opts.collection ?? 'jobs')
-  await ensureIndexes(db, jobs, Math.round((opts.ttlMs ?? DEFAULT_JOB_TTL_MS) / 1000))
+  await jobs.createIndexes(INDEXES)
+  await ensureExpiry(db, jobs, Math.round((opts.ttlMs ?? DEFAULT_JOB_TTL_MS) / 1000))
   const projection = { _id: 0 }
   return {
     kind: 'mongo',
@@ -157,17 +172,37 @@ export async function createMongoStore (db: Db, opts: MongoStoreOptions = {}): P
       return claimed === null ? { ok: false, reason: 'held' } : { ok: true, job: fromDocument(claimed) }
     },
     async settle (id, holder, change) {
-      const res = await jobs.updateOne({ requestId: id, holder }, changeUpdate({ ...change, holder: null }, new Date()))
-      return res.modifiedCount === 1
+      const now = new Date()
+      const update = changeUpdate(endingChange({ ...change, holder: null }, now.getTime()), now)
+      if (!endsJob(change)) return (await jobs.updateOne({ requestId: id, holder }, update)).modifiedCount === 1
+      // An end is told to the hook, which needs the job as it ended.
+      const doc = await jobs.findOneAndUpdate({ requestId: id, holder }, update, { returnDocument: 'after', projection })
+      if (doc === null) return false
+      await opts.ended?.(fromDocument(doc))
+      return true
     },
     async transition (id, from, change) {
       const to = change.status ?? from
       // Refused here, before any round trip: an illegal move is a bug in the caller, not a lost race.
       if (!canTransition(from, to)) throw new IllegalTransitionError(from, to)
       // The status in the filter is the compare-and-set: a job that has moved on matches nothing.
-      const doc = await jobs.findOneAndUpdate({ requestId: id, status: from }, changeUpdate(change, new Date()),
+      const now = new Date()
+      const doc = await jobs.findOneAndUpdate({ requestId: id, status: from }, changeUpdate(endingChange(change, now.getTime()), now),
         { returnDocument: 'after', projection })
-      return doc === null ? null : fromDocument(doc)
+      if (doc === null) return null
+      const job = fromDocument(doc)
+      if (endsJob(change)) await opts.ended?.(job)
+      return job
+    },
+    async recordNotify (id, expected, next) {
+      const res = await jobs.updateOne({ requestId: id, ...notifyFilter(expected) }, { $set: { notify: next } })
+      return res.modifiedCount === 1
+    },
+    async watch (ids) {
+      // Every end is told to the hook, whoever waits: nothing to ask for.
+      const docs = await jobs.find({ requestId: { $in: [...ids] } }, { projection: { _id: 0, requestId: 1, status: 1 } }).toArray()
+      const status = new Map(docs.map((doc) => [doc.requestId, doc.status]))
+      return ids.map((id) => status.get(id))
     },
     async list (q) {
       const docs = await jobs.find(listFilter(q), { projection }).sort({ createdAt: -1, requestId: -1 }).limit(q.limit + 1).toArray()

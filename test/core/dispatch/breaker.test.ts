@@ -1,5 +1,6 @@
 import { test } from 'tap'
-import { type BreakerPolicy, breakerRoom, newBreakerState, recordOutcome, takeProbes } from '../../../core/dispatch/breaker.js'
+import { breakerRoom, newBreakerState, recordOutcome, takeProbes } from '../../../core/dispatch/breaker.js'
+import type { BreakerPolicy } from '../../../vendors/config.js'
 
 const policy: BreakerPolicy = { minCalls: 4, failureRatio: 0.5, windowMs: 10_000, halfOpenAfterMs: 1_000, probes: 1 }
 

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'tap'
+import fc from 'fast-check'
+import { breakerRoom, newBreakerState, recordOutcome, takeProbes } from '../../../core/dispatch/breaker.js'
+import { bucketOf, departureWindow, grantTokens, quotaMargin } from '../../../core/dispatch/limits.js'
 import type { Delivery, DispatchQueue, Settlement, VendorLimits } from '../../../core/dispatch/queue.js'
 import type { Teardown } from '../../redis-server.js'
 
@@ -11,7 +14,7 @@ export interface Clock { now: number }
  * Two queues over the same state: two worker processes in Redis mode; in memory the same queue twice,
  * as one process is the whole fleet there.
  */
-export type MakeQueues = (t: Teardown, opts: { leaseMs?: number, marginMs?: number, clock?: Clock }) => Promise<[DispatchQueue, DispatchQueue]>
+export type MakeQueues = (t: Teardown, opts: { leaseMs?: number, marginMs?: number, clock?: Clock, weightOf?: (team: string) => number }) => Promise<[DispatchQueue, DispatchQueue]>
 
 /** Limits loose enough to grant anything, for tests that set the one they are about. */
 export const LIMITS: VendorLimits = {
@@ -23,13 +26,13 @@ export const LIMITS: VendorLimits = {
   maxWaitMs: 60_000
 }
 
-const jobs = (n: number, createdAt: number) => Array.from({ length: n }, () => ({ id: randomUUID(), createdAt }))
+const jobs = (n: number, createdAt: number, team = 'default') => Array.from({ length: n }, () => ({ id: randomUUID(), createdAt, team }))
 const done = (d: Delivery, extra: Omit<Settlement, 'delivery'> = {}): Settlement => ({ delivery: d, outcome: 'ok', status: 'complete', ...extra })
 
 /** What every dispatch queue must do; each backend's test file runs this against its own. */
 export function queueContract (name: string, skip: false | string, make: MakeQueues): void {
   const start = 1_800_000_000_000
-  const clocked = async (t: Teardown, opts: { marginMs?: number } = {}) => {
+  const clocked = async (t: Teardown, opts: { marginMs?: number, weightOf?: (team: string) => number } = {}) => {
     const clock = { now: start }
     const [queue] = await make(t, { ...opts, clock })
     return { queue, clock }
@@ -72,6 +75,153 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.equal((await queue.take(limits, 10, { reclaim: false })).deliveries.length, 1)
   })
 
+  test(`${name}: takes at any times grant what the bucket rule in limits.ts grants, each call with when it may leave`, { skip }, async (t) => {
+    const cases = fc.sample(fc.record({
+      perSecond: fc.constantFrom(0.5, 1, 3, 20, 100),
+      burst: fc.integer({ min: 1, max: 6 }),
+      marginMs: fc.constantFrom(0, 20, 50),
+      asks: fc.array(fc.record({ afterMs: fc.integer({ min: 0, max: 700 }), want: fc.integer({ min: 1, max: 8 }) }), { minLength: 1, maxLength: 12 })
+    }), 6)
+    for (const { perSecond, burst, marginMs, asks } of cases) {
+      const clock = { now: start }
+      const [queue] = await make(t, { marginMs, clock })
+      await queue.enqueue('v', jobs(120, start))
+      const limits = { ...LIMITS, rateLimit: { perSecond, burst } }
+      const bucket = bucketOf(limits.rateLimit, marginMs)
+      let tat: number | undefined
+      for (const { afterMs, want } of asks) {
+        clock.now += afterMs
+        const take = await queue.take(limits, want, { reclaim: false })
+        const rule = grantTokens(tat, clock.now, bucket, want)
+        tat = rule.granted > 0 ? rule.tat : tat
+        const expected = Array.from({ length: rule.granted }, (_, i) => departureWindow(bucket, rule.from, i, clock.now))
+        const at = `${perSecond}/s burst ${burst} margin ${marginMs} at +${clock.now - start} ms asking ${want}`
+        t.same(take.deliveries.map((d) => d.leave), expected, at)
+        if (rule.granted < want) t.equal(take.wakeAt, Math.ceil(rule.nextAt), `${at}: the next grant`)
+      }
+    }
+  })
+
+  test(`${name}: a call that never left gives its quota place back and is granted again at once, with no attempt spent`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    await queue.enqueue('v', jobs(2, start))
+    const limits = { ...LIMITS, quotas: [{ limit: 1, windowMs: 60_000 }] }
+    const [d] = (await queue.take(limits, 5, { reclaim: false })).deliveries
+    if (d === undefined) return t.fail('nothing taken')
+    t.same((await queue.take(limits, 5, { reclaim: false })).deliveries, [], 'the quota is used')
+    await queue.settle(limits, [{ delivery: d, regrant: true, next: { at: start, kind: 'call' }, status: 'processing' }])
+    const again = await queue.take(limits, 5, { reclaim: false })
+    t.equal(again.deliveries.length, 1, 'its place came back')
+    t.match(again.deliveries[0], { jobId: d.jobId, deliveries: 1 }, 'and it is the first in line again, as a new first delivery')
+  })
+
+  test(`${name}: a call that never left gives its slot in the bucket back when none was granted after it`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    await queue.enqueue('v', jobs(3, start))
+    const slow = { ...LIMITS, rateLimit: { perSecond: 1, burst: 1 } }
+    const [late] = (await queue.take(slow, 1, { reclaim: false })).deliveries
+    if (late === undefined) return t.fail('nothing taken')
+    t.same((await queue.take(slow, 5, { reclaim: false })).deliveries, [], 'the bucket is spent for a second')
+    await queue.settle(slow, [{ delivery: late, regrant: true, next: { at: start, kind: 'call' }, status: 'processing' }])
+    const again = (await queue.take(slow, 5, { reclaim: false })).deliveries
+    t.same(again.map((d) => d.jobId), [late.jobId], 'its slot came back: it is granted again at once, and no more')
+  })
+
+  test(`${name}: a call that never left keeps its slot in the bucket spent when a later one was granted`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    await queue.enqueue('v', jobs(3, start))
+    const pair = { ...LIMITS, rateLimit: { perSecond: 1, burst: 2 } }
+    const [first, second] = (await queue.take(pair, 2, { reclaim: false })).deliveries
+    if (first === undefined || second === undefined) return t.fail('two not taken')
+    await queue.settle(pair, [{ delivery: first, regrant: true, next: { at: start, kind: 'call' }, status: 'processing' }])
+    t.same((await queue.take(pair, 5, { reclaim: false })).deliveries, [], 'the second holds the slot after it: nothing comes back')
+    await queue.settle(pair, [{ delivery: second, regrant: true, next: { at: start, kind: 'call' }, status: 'processing' }])
+    t.equal((await queue.take(pair, 5, { reclaim: false })).deliveries.length, 1, 'the last granted slot comes back')
+  })
+
+  test(`${name}: counts each team's calls, waiting entries and quota use, as GET /teams shows them`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    const limits = { ...LIMITS, concurrency: 100, rateLimit: { perSecond: 1000, burst: 1000 }, teamQuotas: new Map([['a', [{ limit: 100, windowMs: 60_000 }]]]) }
+    const teams = [{ name: 'a', quotas: [{ windowMs: 60_000 }] }, { name: 'b', quotas: [] }, { name: 'idle', quotas: [] }]
+    await queue.enqueue('v', [...jobs(3, start, 'a'), ...jobs(5, start, 'b')])
+    t.same(await queue.teamUse('v', teams), {
+      recentCalls: 0,
+      teams: new Map([['a', { queued: 3, calls: 0, recentCalls: 0, quotas: [0] }], ['b', { queued: 5, calls: 0, recentCalls: 0, quotas: [] }], ['idle', { queued: 0, calls: 0, recentCalls: 0, quotas: [] }]])
+    }, 'waiting, nothing called')
+    const [late] = (await queue.take(limits, 4, { reclaim: false })).deliveries.filter((d) => d.team === 'a')
+    if (late === undefined) return t.fail('team a had nothing taken')
+    await queue.settle(limits, [{ delivery: late, regrant: true, next: { at: clock.now, kind: 'call' }, status: 'processing' }])
+    t.match(await queue.teamUse('v', teams), { teams: new Map([['a', { queued: 2, calls: 1 }]]) }, 'a call that never left is not counted')
+    clock.now += 30_000
+    await queue.take(limits, 4, { reclaim: false })
+    await queue.take(limits, 4, { reclaim: false })
+    t.same(await queue.teamUse('v', teams), {
+      recentCalls: 8,
+      teams: new Map([['a', { queued: 0, calls: 3, recentCalls: 3, quotas: [3] }], ['b', { queued: 0, calls: 5, recentCalls: 5, quotas: [] }], ['idle', { queued: 0, calls: 0, recentCalls: 0, quotas: [] }]])
+    }, 'called: calls and the share, quota places counted')
+    clock.now += 5 * 60_000
+    t.match(await queue.teamUse('v', teams), { recentCalls: 0, teams: new Map([['a', { calls: 3, recentCalls: 0, quotas: [0] }], ['b', { calls: 5 }]]) }, 'minutes later: still in the hour, no longer recent')
+    clock.now += 60 * 60_000
+    t.match(await queue.teamUse('v', teams), { teams: new Map([['a', { calls: 0 }], ['b', { calls: 0 }]]) }, 'an hour later: gone')
+  })
+
+  /** Limits that let every entry taken here go out: the share is all that decides. */
+  const WIDE = { ...LIMITS, concurrency: 10_000 }
+  const byTeam = (deliveries: Delivery[]): Record<string, number> => {
+    const counts: Record<string, number> = {}
+    for (const d of deliveries) counts[d.team] = (counts[d.team] ?? 0) + 1
+    return counts
+  }
+  const takeMany = async (queue: DispatchQueue, limits: VendorLimits, turns: number, each: number): Promise<Delivery[]> => {
+    const taken: Delivery[] = []
+    for (let i = 0; i < turns; i++) taken.push(...(await queue.take(limits, each, { reclaim: false })).deliveries)
+    return taken
+  }
+
+  test(`${name}: two teams with work ready share the vendor by their weights, whatever the size of each take`, { skip }, async (t) => {
+    const { queue } = await clocked(t, { weightOf: (team) => team === 'growth' ? 3 : 1 })
+    await queue.enqueue('v', [...jobs(300, start, 'growth'), ...jobs(300, start, 'risk')])
+    t.same(byTeam(await takeMany(queue, WIDE, 20, 10)), { growth: 150, risk: 50 }, '3 to 1 in takes of 10')
+    t.same(byTeam(await takeMany(queue, WIDE, 80, 1)), { growth: 60, risk: 20 }, 'and one at a time')
+  })
+
+  test(`${name}: a team alone gets the whole vendor, and one whose work arrives behind another's backlog is served within one turn`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    await queue.enqueue('v', jobs(1000, start, 'bulk'))
+    t.same(byTeam(await takeMany(queue, WIDE, 5, 20)), { bulk: 100 }, 'alone: every grant')
+    const [small] = jobs(1, start, 'small')
+    if (small === undefined) return
+    await queue.enqueue('v', [small])
+    const next = await queue.take(WIDE, 2, { reclaim: false })
+    t.ok(next.deliveries.some((d) => d.jobId === small.id), 'the new team\'s job is among the next two grants')
+  })
+
+  test(`${name}: a team that had nothing ready banks no share: it rejoins at the others' pace`, { skip }, async (t) => {
+    const { queue } = await clocked(t)
+    await queue.enqueue('v', jobs(400, start, 'busy'))
+    await takeMany(queue, WIDE, 10, 20)
+    await queue.enqueue('v', jobs(100, start, 'idle'))
+    t.same(byTeam(await takeMany(queue, WIDE, 10, 10)), { busy: 50, idle: 50 }, 'half each from then on, not all to the one that waited')
+  })
+
+  test(`${name}: a team over its own quota on the vendor waits while the others go on, and its jobs that would wait past maxWaitMs fail`, { skip }, async (t) => {
+    const { queue, clock } = await clocked(t)
+    const limits = { ...LIMITS, maxWaitMs: 20_000, teamQuotas: new Map([['capped', [{ limit: 2, windowMs: 10_000 }]]]) }
+    await queue.enqueue('v', [...jobs(4, start, 'capped'), ...jobs(3, start, 'free')])
+    const first = await queue.take(limits, 10, { reclaim: false })
+    t.same(byTeam(first.deliveries), { capped: 2, free: 3 }, 'two of the capped team\'s, all of the other\'s')
+    await queue.enqueue('v', jobs(2, start, 'free'))
+    t.same(byTeam((await queue.take(limits, 10, { reclaim: false })).deliveries), { free: 2 }, 'the capped team waits; the other goes on')
+    clock.now = start + 10_000 + quotaMargin(10_000, 0)
+    t.same(byTeam((await queue.take(limits, 10, { reclaim: false })).deliveries), { capped: 2 }, 'the capped team again once its window has room')
+    await queue.enqueue('v', jobs(2, clock.now - 15_000, 'capped'))
+    const expired = await queue.take(limits, 10, { reclaim: false })
+    t.same(expired.deliveries.map((d) => [d.team, d.kind]), [['capped', 'quota'], ['capped', 'quota']], 'jobs that cannot wait for its next window are handed out to fail')
+    t.same(expired.deliveries.map((d) => d.leave), [undefined, undefined], 'without a grant')
+  })
+
+
+
   test(`${name}: a fractional rate of 0.5/s grants one call every two seconds`, { skip }, async (t) => {
     const { queue, clock } = await clocked(t)
     await queue.enqueue('v', jobs(5, start))
@@ -105,20 +255,21 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.equal((await queue.take(limits, 10, { reclaim: false })).deliveries.length, 1, 'one slot came free')
   })
 
-  test(`${name}: a quota holds in its sliding window and says when the oldest call leaves it`, { skip }, async (t) => {
+  test(`${name}: a quota holds in its sliding window, widened by its margin, and says when the oldest call leaves it`, { skip }, async (t) => {
     const { queue, clock } = await clocked(t)
     await queue.enqueue('v', jobs(10, start))
     const limits = { ...LIMITS, quotas: [{ limit: 3, windowMs: 10_000 }] }
+    const window = 10_000 + quotaMargin(10_000, 0)
     t.equal((await queue.take(limits, 2, { reclaim: false })).deliveries.length, 2)
     clock.now = start + 4000
     const second = await queue.take(limits, 10, { reclaim: false })
     t.equal(second.deliveries.length, 1)
     t.equal(second.blocked, 'quota')
-    clock.now = start + 9999
+    clock.now = start + window - 1
     const full = await queue.take(limits, 10, { reclaim: false })
     t.same(full.deliveries, [])
-    t.equal(full.wakeAt, start + 10_000)
-    clock.now = start + 10_000
+    t.equal(full.wakeAt, start + window)
+    clock.now = start + window
     t.equal((await queue.take(limits, 10, { reclaim: false })).deliveries.length, 2, 'the first two left the window')
   })
 
@@ -150,6 +301,32 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     const closed = await queue.take(LIMITS, 10, { reclaim: false })
     t.equal(closed.deliveries.length, 5, 'closed again')
     t.notOk(closed.deliveries.some((d) => d.probe))
+  })
+
+  test(`${name}: any run of outcomes moves the breaker as the rules in breaker.ts do`, { skip }, async (t) => {
+    const runs = fc.sample(fc.array(fc.record({ afterMs: fc.integer({ min: 0, max: 1500 }), fail: fc.boolean() }), { minLength: 5, maxLength: 40 }), 8)
+    for (const run of runs) {
+      const { queue, clock } = await clocked(t)
+      await queue.enqueue('v', jobs(run.length, start))
+      const rules = newBreakerState()
+      const seen: string[] = []
+      const expected: string[] = []
+      for (const { afterMs, fail } of run) {
+        clock.now += afterMs
+        const taken = await queue.take(LIMITS, 1, { reclaim: false })
+        const room = breakerRoom(rules, LIMITS.breaker, clock.now)
+        const d = taken.deliveries[0]
+        if (d !== undefined && d.kind === 'call') {
+          if (room.probe) takeProbes(rules, 1)
+          const outcome = fail ? 'fail' as const : 'ok' as const
+          await queue.settle(LIMITS, [{ delivery: d, outcome, status: 'processing', next: { at: start + 3_600_000, kind: 'call' } }])
+          recordOutcome(rules, LIMITS.breaker, outcome, d.probe, clock.now)
+        }
+        seen.push(`${d?.kind ?? taken.blocked}:${(await queue.snapshot(LIMITS)).breaker}`)
+        expected.push(`${room.room > 0 ? 'call' : 'breaker'}:${rules.openUntil === undefined ? 'closed' : clock.now < rules.openUntil ? 'open' : 'half-open'}`)
+      }
+      t.same(seen, expected, `${run.length} calls, ${run.filter((r) => r.fail).length} failed`)
+    }
   })
 
   test(`${name}: a 429 pauses without counting against the breaker`, { skip }, async (t) => {
@@ -309,15 +486,13 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     const limits = { ...LIMITS, rateLimit: { perSecond: 10, burst: 5 } }
     const empty = await queue.snapshot(limits)
     t.same(empty, { ready: 0, delayed: 0, delivered: 0, slotsInUse: 0, tokens: 5, breaker: 'closed', counts: { pending: 0, processing: 0, complete: 0, failed: 0 } })
-    const before = Date.now()
     await queue.enqueue('v', jobs(4, start))
-    const after = Date.now()
     const [a, b] = (await queue.take(limits, 2, { reclaim: false })).deliveries
     if (a === undefined || b === undefined) return t.fail('nothing taken')
     await queue.settle(limits, [{ delivery: a, outcome: 'fail', next: { at: start + 60_000, kind: 'call' }, status: 'processing' }])
     const snap = await queue.snapshot(limits)
     t.match(snap, { ready: 2, delayed: 1, delivered: 1, slotsInUse: 1, tokens: 3, breaker: 'closed', counts: { pending: 2, processing: 2, complete: 0, failed: 0 } })
-    t.ok((snap.oldestReadyAt ?? 0) >= before - 1 && (snap.oldestReadyAt ?? 0) <= after + 1, 'the oldest waiting entry was queued when enqueued')
+    t.equal(snap.oldestReadyAt, start, 'the oldest waiting entry was queued when enqueued, by the queue\'s clock')
     t.notOk('pausedUntil' in snap || 'hold' in snap || 'openUntil' in snap, 'no pause, no open breaker')
     await queue.settle(limits, [{ delivery: b, outcome: 'ok', status: 'complete' }])
     t.match(await queue.snapshot(limits), { delivered: 0, slotsInUse: 0, counts: { processing: 1, complete: 1 } })

@@ -1,7 +1,7 @@
 import type { Log } from '../../../core/log.js'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { createMemoryQueue } from '../../../core/backends/memory/queue.js'
 import { createMemoryStore } from '../../../core/backends/memory/store.js'
@@ -12,7 +12,7 @@ import { createReconciler, repairOf, startReconciler } from '../../../core/dispa
 import { sweepOnce } from '../../../core/dispatch/sweeper.js'
 import type { Job } from '../../../core/job.js'
 import type { WaitingJobs } from '../../../core/store.js'
-import { redisFor, skipWithoutRedis } from '../../redis-server.js'
+import { redisClient, redisFor, skipWithoutRedis } from '../../redis-server.js'
 import { processBackend } from '../backends/redis/process-backend.js'
 
 const skipRedis = skipWithoutRedis(t)
@@ -28,7 +28,7 @@ const LIMITS: VendorLimits = {
 }
 
 const job = (over: Partial<Job> = {}): Job => ({
-  id: randomUUID(), vendor: 'v', status: 'pending', payload: {}, attempts: 0, createdAt: OLD, updatedAt: OLD, ...over
+  id: randomUUID(), vendor: 'v', team: 'default', status: 'pending', payload: {}, attempts: 0, createdAt: OLD, updatedAt: OLD, ...over
 })
 const quiet: Log = { debug () {}, info () {}, warn () {}, error () {}, child: () => quiet }
 const none: Coverage = { entry: false, retry: false, poll: false, deadline: false }
@@ -133,14 +133,9 @@ async function deleteAll (redis: Redis, prefix: string): Promise<void> {
 
 test('after Redis lost every key of the queue, one pass queues the waiting jobs again, watches the deadlines and lists them again', { skip: skipRedis }, async (t) => {
   const { url, prefix } = await redisFor(t)
-  const connect = () => {
-    const redis = new Redis(url)
-    t.teardown(() => redis.disconnect())
-    return redis
-  }
-  const redis = connect()
+  const redis = redisClient(t, url)
   const keys = redisKeys(prefix)
-  const queue = await createRedisQueue(connect(), { keys, consumer: 'w1', vendors: ['v'], subscriber: connect(), leaseMs: 30_000, marginMs: 0 })
+  const queue = await createRedisQueue(redisClient(t, url), { keys, consumer: 'w1', vendors: ['v'], subscriber: redisClient(t, url), leaseMs: 30_000, marginMs: 0 })
   t.teardown(() => queue.close())
   const store = createMemoryStore()
   const [pending, held, waiting] = [job(), job(), job()]

@@ -37,3 +37,15 @@ test('an OAuth2 authenticator reads its client secret at start, and only a beare
   t.equal(authenticator.rejected({ authorization: 'Bearer old' }), true, 'the next call fetches another token')
   t.equal(authenticator.redact('secret cs-SECRET-9'), 'secret [redacted]')
 })
+
+test("basic auth takes the user name from the environment and an empty password: Stripe's key as the user name", async (t) => {
+  const stripe = createAuthenticator('v', { type: 'basic', username: { env: 'KEY' } }, ENV)
+  const encoded = Buffer.from('k-SECRET-1234:').toString('base64')
+  t.same(await stripe.credentials(), { headers: { authorization: `Basic ${encoded}` }, query: {} })
+  t.equal(stripe.redact(`key k-SECRET-1234, header Basic ${encoded}`), 'key [redacted], header Basic [redacted]')
+  const both = createAuthenticator('v', { type: 'basic', username: { env: 'KEY' }, password: { env: 'PASS' } }, ENV)
+  t.same(await both.credentials(), { headers: { authorization: `Basic ${Buffer.from('k-SECRET-1234:p-SECRET-5678').toString('base64')}` }, query: {} })
+  t.throws(() => createAuthenticator('v', { type: 'basic', username: { env: 'SID' } }, ENV), {
+    message: 'vendor "v": auth.username: environment variable SID is not set'
+  })
+})

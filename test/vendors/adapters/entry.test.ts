@@ -33,3 +33,16 @@ test('a problem is named by its dotted path, and a union by the variant its valu
     path: 'response.retryOn', message: 'Expected array elements to be unique'
   })
 })
+
+test('VENDORS_FILE refuses a bad new field in one line naming the vendor and the field', async (t) => {
+  const { mergeVendors } = await import('../../../vendors/config.js')
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ request: { encoding: 'xml' } }, 'VENDORS_FILE is invalid: vendor "v": request.encoding: must be one of "json", "form", "multipart", "raw"'],
+    [{ pages: { next: 'links.next', items: 'body', maxPages: 0 } }, 'VENDORS_FILE is invalid: vendor "v": pages.maxPages: Expected integer to be greater or equal to 1'],
+    [{ limits: { headers: { resetFormat: 'ms' } } }, 'VENDORS_FILE is invalid: vendor "v": limits.headers.resetFormat: must be one of "epoch-seconds", "delta-seconds"'],
+    [{ auth: { type: 'basic', username: { env: 'bad name' } } }, "VENDORS_FILE is invalid: vendor \"v\": auth.username.env: Expected string to match '^[A-Za-z_][A-Za-z0-9_]*$'"]
+  ]
+  for (const [fields, message] of cases) {
+    t.throws(() => mergeVendors({}, { v: { mode: 'sync', url: 'http://127.0.0.1:9', ...fields } }), { message }, message)
+  }
+})

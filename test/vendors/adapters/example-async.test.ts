@@ -12,7 +12,7 @@ for (const [name, header] of [['enrichVendor', 'webhook-signature'], ['enrichHma
     const job = call({ company: 'Acme' }, { callbackUrl })
     const req = await buildRequest(vendor, job)
     t.match(req, { method: 'POST', path: '/v1/jobs', headers: { authorization: /^Basic / } })
-    t.same(JSON.parse(req.body ?? ''), { task: 'enrich', input: { company: 'Acme' }, notify_url: callbackUrl })
+    t.same(JSON.parse(String(req.body ?? '')), { task: 'enrich', input: { company: 'Acme' }, notify_url: callbackUrl })
     const accepted = await readAnswer(vendor, undefined, req, await send(req))
     t.match(accepted, { kind: 'accepted', vendorRef: /^job_/ })
     const vendorRef = (accepted as { vendorRef: string }).vendorRef
@@ -21,12 +21,12 @@ for (const [name, header] of [['enrichVendor', 'webhook-signature'], ['enrichHma
     const [delivery] = deliveries
     if (delivery === undefined) return
     t.ok(delivery.headers[header], `signed with ${header}`)
-    t.same(verifyCallback(vendor, delivery.raw, delivery.headers), { ok: true })
+    t.same(await verifyCallback(vendor, delivery.raw, delivery.headers), { ok: true })
     t.same(await readCallback(vendor, { headers: delivery.headers, body: JSON.parse(delivery.raw.toString()) }), {
       vendorRef,
       result: { company: 'Acme', enriched: true, score: 0.87 }
     })
-    t.match(verifyCallback(vendor, Buffer.from(delivery.raw.toString().replace('Acme', 'Evil')), delivery.headers), { ok: false })
+    t.match(await verifyCallback(vendor, Buffer.from(delivery.raw.toString().replace('Acme', 'Evil')), delivery.headers), { ok: false })
   })
 }
 
@@ -39,7 +39,7 @@ test('a job the async vendor could not do is called back as failed, and read as 
   t.ok(await until(() => deliveries.length === 1))
   const delivery = deliveries[0]
   if (delivery === undefined) return
-  t.same(verifyCallback(vendor, delivery.raw, delivery.headers), { ok: true })
+  t.same(await verifyCallback(vendor, delivery.raw, delivery.headers), { ok: true })
   t.same(await readCallback(vendor, { headers: delivery.headers, body: JSON.parse(delivery.raw.toString()) }), {
     vendorRef: accepted.vendorRef,
     error: 'the input could not be enriched'
@@ -70,7 +70,7 @@ test("a callback signed with another vendor's secret, or the other scheme, is re
   t.ok(await until(() => deliveries.length === 1))
   const delivery = deliveries[0]
   if (delivery === undefined) return
-  t.same(verifyCallback(stdVendor, delivery.raw, delivery.headers), { ok: false, reason: 'missing webhook-id header' })
+  t.same(await verifyCallback(stdVendor, delivery.raw, delivery.headers), { ok: false, reason: 'missing webhook-id header' })
   const wrongSecret = compileExample('enrichHmacVendor', hmac.origin, { env: { ...ENV, ENRICH_HMAC_SECRET: 'hm-SECRET-another-one' } })
-  t.same(verifyCallback(wrongSecret, delivery.raw, delivery.headers), { ok: false, reason: 'signature does not match' })
+  t.same(await verifyCallback(wrongSecret, delivery.raw, delivery.headers), { ok: false, reason: 'signature does not match' })
 })

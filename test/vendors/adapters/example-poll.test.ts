@@ -39,9 +39,11 @@ test('a job the polling vendor no longer knows (404) fails, as the example maps 
   t.same(await readPollAnswer(vendor, poll, await send(poll)), { state: 'failed', error: 'the vendor no longer knows the job' })
 })
 
-test("a vendor reference is encoded into the poll's path, so it cannot climb out of it", async (t) => {
+test("a vendor reference is encoded into the poll's path, and one that would climb out of it is refused", async (t) => {
   const { origin } = await startExampleMock(t, 'pollVendor')
   const vendor = compileExample('pollVendor', origin)
-  const poll = await buildPollRequest(vendor, call({}, { vendorRef: '../admin/stats?x=1' }))
-  t.equal(poll.path, '/jobs/..%2Fadmin%2Fstats%3Fx%3D1')
+  t.equal((await buildPollRequest(vendor, call({}, { vendorRef: 'job 1?x=1' }))).path, '/jobs/job%201%3Fx%3D1')
+  await t.rejects(buildPollRequest(vendor, call({}, { vendorRef: '../admin/stats?x=1' })), {
+    message: 'vendor "pollVendor": poll.request.path: yielded "/jobs/..%2Fadmin%2Fstats%3Fx%3D1", which holds an encoded "/" or "\\" in a segment'
+  })
 })

@@ -69,7 +69,7 @@ test('the OAuth2 vendor: a JSON body built by the mapping, a fetched token, the 
   for (const domain of ['acme.com', 'globex.com', 'initech.com']) {
     const req = await buildRequest(vendor, call({ domain }))
     t.match(req, { method: 'POST', path: '/v1/companies/search', headers: { 'content-type': 'application/json', authorization: /^Bearer tok_/ } })
-    t.same(JSON.parse(req.body ?? ''), { domain })
+    t.same(JSON.parse(String(req.body ?? '')), { domain })
     t.match(await readAnswer(vendor, undefined, req, await send(req)), { kind: 'result', result: { domain, employees: Number } })
   }
   t.match((await mock.inject({ method: 'GET', url: '/admin/oauth' })).json(), { tokensIssued: 1 }, 'one token serves every call')
@@ -113,4 +113,28 @@ test('the OAuth2 vendor\'s token endpoint being down fails the call before it is
   const vendor = compileExample('companyVendor', origin)
   await t.rejects(buildRequest(vendor, call({ domain: 'acme.com' })), { name: 'TokenError', message: /^companyVendor: OAuth2 token endpoint answered 503/ })
   t.match((await mock.inject({ method: 'GET', url: '/admin/stats' })).json(), { received: 0 }, 'the API was never called')
+})
+
+test("the issue tracker's last call of a window pauses the vendor until its reset, and its 403 past the limit is a retryable rate limit", async (t) => {
+  const { origin } = await startExampleMock(t, 'issuesVendor', { faults: { rateLimit: 1, rateWindowS: 3 } })
+  const vendor = compileExample('issuesVendor', origin)
+  const req = await buildRequest(vendor, call({ owner: 'acme', repo: 'widgets' }))
+  t.match(req, { method: 'GET', path: '/repos/acme/widgets/issues?per_page=10&state=open', headers: { authorization: `Bearer ${ENV.ISSUES_TOKEN}` } })
+  const first = await readAnswer(vendor, undefined, req, await send(req))
+  t.match(first, { kind: 'page', progress: { pages: 1, next: { link: '/repos/acme/widgets/issues?per_page=10&state=open&page=2' } } })
+  t.ok((first.pauseMs ?? 0) > 1000 && (first.pauseMs ?? 0) <= 4000, `remaining 0: paused until the reset, ${first.pauseMs} ms`)
+  const err = await readAnswer(vendor, undefined, req, await send(req)).catch((e: unknown) => e)
+  t.type(err, VendorError)
+  t.notOk(err instanceof UnrecoverableVendorError, "response.retryable makes GitHub's 403 a rate limit, not a refusal")
+  t.match(err, { status: 403, message: /^issuesVendor answered 403: .*API rate limit exceeded/, pauseMs: Number })
+})
+
+test('the billing vendor: a form body with nested metadata and expand[], the key as the Basic user name, and a type kept out of the form', async (t) => {
+  const { origin } = await startExampleMock(t, 'billingVendor')
+  const vendor = compileExample('billingVendor', origin)
+  const req = await buildRequest(vendor, call({ amount: 2000, currency: 'usd', metadata: { order: 'A-1' } }, { type: 'charge' }))
+  t.equal(req.headers['content-type'], 'application/x-www-form-urlencoded')
+  t.equal(req.body, 'amount=2000&currency=usd&metadata%5Border%5D=A-1&expand%5B%5D=balance_transaction', 'no type= in the form')
+  t.equal(req.headers.authorization, `Basic ${Buffer.from(`${ENV.BILLING_API_KEY}:`).toString('base64')}`)
+  t.match(await readAnswer(vendor, 'charge', req, await send(req)), { kind: 'result', result: { object: 'charge', amount: 2000, metadata: { order: 'A-1' } } })
 })

@@ -6,13 +6,17 @@ import type { CompiledVendor } from '../../../vendors/adapters/compiled.js'
 import { type CompileOptions, compileVendor } from '../../../vendors/adapters/mapping.js'
 import type { OutgoingRequest } from '../../../vendors/adapters/request.js'
 import { DEV_ASYNC_VENDOR_SECRET, defaultVendors } from '../../../vendors/config.js'
-import { type DialectName, EXAMPLE_CLIENT_ID, EXAMPLE_USERNAME } from '../../../vendors/mock/dialects.js'
+import { buildMockBillingVendor } from '../../../vendors/mock/billing.js'
+import { type DialectName, EXAMPLE_ACCOUNT_SID, EXAMPLE_CLIENT_ID, EXAMPLE_USERNAME } from '../../../vendors/mock/dialects.js'
 import { buildMockDirectoryVendor } from '../../../vendors/mock/directory.js'
 import { buildMockEnrichVendor } from '../../../vendors/mock/enrich.js'
 import type { MockFaults } from '../../../vendors/mock/faults.js'
+import { buildMockFilesVendor } from '../../../vendors/mock/files.js'
+import { buildMockIssuesVendor } from '../../../vendors/mock/issues.js'
 import { buildMockOAuthVendor } from '../../../vendors/mock/oauth.js'
 import { buildMockPeopleVendor } from '../../../vendors/mock/people.js'
 import { buildMockPollingVendor } from '../../../vendors/mock/polling.js'
+import { buildMockSmsVendor } from '../../../vendors/mock/sms.js'
 import type { TestContext } from './receiver.js'
 
 export { startReceiver, type TestContext, until } from './receiver.js'
@@ -28,7 +32,12 @@ export const ENV = {
   ENRICH_WEBHOOK_SECRET: `whsec_${Buffer.from('wh-SECRET-enrich-5e8f02').toString('base64')}`,
   ENRICH_HMAC_SECRET: 'hm-SECRET-enrich-a0b7d3',
   POLL_API_KEY: 'ak-SECRET-poll-91c6e4',
-  DIRECTORY_API_KEY: 'dk-SECRET-directory-2d5f88'
+  DIRECTORY_API_KEY: 'dk-SECRET-directory-2d5f88',
+  BILLING_API_KEY: 'bk-SECRET-billing-6a1f30',
+  FILES_API_KEY: 'fk-SECRET-files-93be27',
+  ISSUES_TOKEN: 'it-SECRET-issues-0c4d81',
+  SMS_AUTH_TOKEN: 'st-SECRET-sms-5e72a9',
+  ENRICH_STRIPE_SECRET: 'whsec_SECRET-enrich-stripe-d8e1'
 }
 
 export const SECRET_VALUES = Object.values(ENV)
@@ -72,7 +81,12 @@ export async function startExampleMock (t: TestContext, name: DialectName, opts:
       webhookSecret: ENV.ENRICH_HMAC_SECRET
     }),
     pollVendor: () => buildMockPollingVendor({ faults, apiKey: ENV.POLL_API_KEY, readyAfterMs: opts.pollReadyAfterMs ?? 200 }),
-    directoryVendor: () => buildMockDirectoryVendor({ faults, apiKey: ENV.DIRECTORY_API_KEY })
+    directoryVendor: () => buildMockDirectoryVendor({ faults, apiKey: ENV.DIRECTORY_API_KEY }),
+    billingVendor: () => buildMockBillingVendor({ faults, apiKey: ENV.BILLING_API_KEY }),
+    filesVendor: () => buildMockFilesVendor({ faults, apiKey: ENV.FILES_API_KEY }),
+    issuesVendor: () => buildMockIssuesVendor({ faults, token: ENV.ISSUES_TOKEN }),
+    smsVendor: () => buildMockSmsVendor({ faults, accountSid: EXAMPLE_ACCOUNT_SID, authToken: ENV.SMS_AUTH_TOKEN }),
+    enrichStripeVendor: () => buildMockEnrichVendor({ ...enrich, signature: { scheme: 'stripe', header: 'Stripe-Signature' }, webhookSecret: ENV.ENRICH_STRIPE_SECRET })
   }[name]()
   t.teardown(() => mock.close())
   const origin = await mock.listen({ port: 0, host: '127.0.0.1' })

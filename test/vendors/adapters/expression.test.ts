@@ -72,3 +72,57 @@ test('poll conditions must be true or false, and a vendor ref a string or number
   t.same(await readAnswer(poll, undefined, sent, answer({ id: 1234 })), { kind: 'accepted', vendorRef: '1234' })
   await t.rejects(readAnswer(poll, undefined, sent, answer({ id: { nested: 1 } })), { message: 'vendor "p": accepted.vendorRef: yielded an object, expected a string' })
 })
+
+/** The longest the event loop went without running a 5 ms timer while `work` ran. */
+async function longestStall<T> (work: () => Promise<T>): Promise<{ value: T | Error, stallMs: number, tookMs: number }> {
+  let last = performance.now()
+  let stallMs = 0
+  const tick = setInterval(() => {
+    const now = performance.now()
+    stallMs = Math.max(stallMs, now - last)
+    last = now
+  }, 5)
+  const started = performance.now()
+  const value = await work().catch((err: Error) => err)
+  clearInterval(tick)
+  stallMs = Math.max(stallMs, performance.now() - last)
+  return { value, stallMs, tookMs: performance.now() - started }
+}
+
+test('a built-in that outlasts every step ($distinct of 12,000 objects) is stopped at its bound while the event loop stays free', async (t) => {
+  const items = Array.from({ length: 12_000 }, (_, i) => ({ i, s: `item ${i}` }))
+  const v = vendor({ result: '$distinct(body.items)' })
+  await readAnswer(v, undefined, sent, answer({ items: [1, 1] }))
+  const { value, stallMs, tookMs } = await longestStall(() => readAnswer(v, undefined, sent, answer({ items })))
+  t.type(value, MappingError)
+  t.equal((value as Error).message, 'vendor "v": response.result: ran past its 100 ms bound and was stopped')
+  t.ok(tookMs < 2_000, `stopped after ${Math.round(tookMs)} ms`)
+  t.ok(stallMs < 250, `the event loop ran timers throughout (longest gap ${Math.round(stallMs)} ms)`)
+  t.same(await readAnswer(v, undefined, sent, answer({ items: [1, 2, 1] })), { kind: 'result', result: [1, 2] }, 'and the next evaluation has a thread again')
+})
+
+test('a large answer is mapped apart from the event loop, with the same results and errors as in process', async (t) => {
+  // Over a MiB as the mapping sees it: past what is mapped in process.
+  const people = Array.from({ length: 25_000 }, (_, i) => ({ name: `person ${i}`, email: `p${i}@example.com` }))
+  const v = vendor({ result: '{"count": $count(body.people), "last": body.people[-1].name}' })
+  t.same(await readAnswer(v, undefined, sent, answer({ people })), { kind: 'result', result: { count: 25_000, last: 'person 24999' } })
+  const cases: Array<[Promise<unknown>, string | RegExp]> = [
+    [readAnswer(vendor({ result: '$distinct' }), undefined, sent, answer({})), 'vendor "v": response.result: yielded a function, expected JSON data'],
+    [readAnswer(vendor({ result: '$number(body.people[0].name)' }), undefined, sent, answer({ people })), 'vendor "v": response.result: Unable to cast value to a number: "person 0" (D3030 at 8)'],
+    // jsonata's own step timeout, or, when a busy machine lets the thread run past it unchecked, the pool's hard stop.
+    [readAnswer(vendor({ result: RUNAWAY }), undefined, sent, answer({ people })), /^vendor "v": response\.result: (Evaluation timeout after 100 milliseconds\. Check for infinite loop \(D1012 at \d+\)|ran past its 100 ms bound and was stopped)$/]
+  ]
+  for (const [pending, message] of cases) await t.rejects(pending, { name: 'MappingError', message })
+  t.same(await readAnswer(vendor({ result: "$contains(body.s, /b+/) ? 'found' : 'not'" }), undefined, sent, answer({ s: 'abba' })), { kind: 'result', result: 'found' }, 'a regular expression, apart too')
+})
+
+test('evaluations apart wait their turn for a thread, and a thread stopped at its bound is replaced for the next ones', async (t) => {
+  const v = vendor({ result: '$distinct(body.items)' })
+  const heavy = Array.from({ length: 12_000 }, (_, i) => ({ i }))
+  const runs = Array.from({ length: 12 }, (_, n) => readAnswer(v, undefined, sent, answer({ items: n % 6 === 0 ? heavy : [n, n, n + 1] })).catch((err: Error) => err))
+  const settled = await Promise.all(runs)
+  settled.forEach((value, n) => {
+    if (n % 6 === 0) t.match(value, { name: 'MappingError', message: /ran past its 100 ms bound and was stopped$/ }, `heavy ${n}`)
+    else t.same(value, { kind: 'result', result: [n, n + 1] }, `light ${n}`)
+  })
+})

@@ -82,7 +82,7 @@ test('an async vendor needs a secret that fits its scheme', async (t) => {
 })
 
 test('the mode, url and shape of the entry are checked too', async (t) => {
-  t.equal(startError({ ...people, mode: 'stream' }), 'vendor "people": mode: Expected union value')
+  t.equal(startError({ ...people, mode: 'stream' }), 'vendor "people": mode: must be one of "sync", "async", "poll"')
   t.equal(startError({ ...people, url: 'ftp://x' }), 'vendor "people": url: Expected string to match \'^https?://\'')
   t.equal(startError({ ...people, request: { ...people.request, verb: 'GET' } }), 'vendor "people": request.verb: Unexpected property')
   t.equal(startError({ ...people, request: { method: 'GET /x' } }), 'vendor "people": request.method: Expected string to match \'^[A-Za-z]{1,16}$\'')
@@ -96,4 +96,26 @@ test('a compiled vendor holds its secrets out of sight: neither JSON nor inspect
     const text = `${JSON.stringify(vendor)}\n${inspect(vendor, { depth: 20, showHidden: true })}`
     t.same(SECRET_VALUES.filter((secret) => text.includes(secret)), [], name)
   }
+})
+
+test('each field of the third round is checked at start, one line naming the vendor and the field', async (t) => {
+  const sync = { mode: 'sync', url: URL, request: { method: 'GET', path: "'/x'" } }
+  const cases: Array<[unknown, RegExp]> = [
+    [{ ...sync, request: { ...sync.request, encoding: 'xml' } }, /^vendor "people": request\.encoding: must be one of "json", "form", "multipart", "raw"$/],
+    [{ ...sync, request: { ...sync.request, formArrays: 'commas' } }, /^vendor "people": request\.formArrays: must be one of "brackets", "repeat", "indices"$/],
+    [{ ...sync, pages: { next: 'links.next' } }, /^vendor "people": pages\.items: /],
+    [{ ...sync, pages: { next: 'links.(', items: 'body' } }, /^vendor "people": pages\.next: Expected/],
+    [{ ...sync, pages: { next: 'links.next', items: 'body', maxPages: 0 } }, /^vendor "people": pages\.maxPages: Expected integer to be greater or equal to 1$/],
+    [{ mode: 'sync', url: URL, pages: { next: 'links.next', items: 'body' } }, /^vendor "people": pages: needs a request mapping/],
+    [{ mode: 'poll', url: URL, pages: { next: 'links.next', items: 'body' } }, /^vendor "people": pages: means nothing to a poll vendor \(only sync\)$/],
+    [{ mode: 'async', url: URL, webhookSecret: 'a-secret-1', types: { a: { payload: { type: 'object' }, pages: { next: 'x', items: 'y' } } } }, /^vendor "people": types\.a\.pages: means nothing to a async vendor/],
+    [{ ...sync, limits: { headers: { resetFormat: 'ms' } } }, /^vendor "people": limits\.headers\.resetFormat: /],
+    [{ ...sync, limits: { headers: { remaining: 'Bad Header' } } }, /^vendor "people": limits\.headers\.remaining: /],
+    [{ ...sync, response: { retryable: 'status = ' } }, /^vendor "people": response\.retryable: /],
+    [{ ...sync, auth: { type: 'basic', username: { env: 'NO_SUCH_KEY' } } }, /^vendor "people": auth\.username: environment variable NO_SUCH_KEY is not set$/],
+    [{ mode: 'async', url: URL, webhookSecret: 'a-secret-1', webhook: { signature: { scheme: 'stripe', header: 'Bad Header' } } }, /^vendor "people": webhook\.signature\.header: /],
+    [{ mode: 'async', url: URL, webhookSecret: 'a-secret-1', webhook: { signature: { scheme: 'hmac', header: 'X-S', encoding: 'hex', algorithm: 'md5' } } }, /^vendor "people": webhook\.signature\.algorithm: must be one of "sha256", "sha1"$/],
+    [{ mode: 'async', url: URL, webhookSecret: 'a-secret-1', webhook: { signature: { scheme: 'hmac', header: 'X-S', encoding: 'hex', payload: 'url &' } } }, /^vendor "people": webhook\.signature\.payload: /]
+  ]
+  for (const [entry, message] of cases) t.match(startError(entry), message, message.source)
 })

@@ -99,8 +99,36 @@ test('a path that would leave the configured origin is refused, and the origin n
     t.type(err, MappingError, JSON.stringify(path))
     t.match((err as Error).message, /^vendor "v": request\.path: yielded ".*", which is not a path on the vendor's origin/)
   }
-  const ok = await buildRequest(vendor, call({ path: '/v1/x%2Fy?z=1' }))
-  t.same([ok.origin, ok.path], ['https://api.vendor.test', '/v1/x%2Fy?z=1'])
+  const ok = await buildRequest(vendor, call({ path: '/v1/x%20y/z.json?z=1&up=../x' }))
+  t.same([ok.origin, ok.path], ['https://api.vendor.test', '/v1/x%20y/z.json?z=1&up=../x'], 'dots in a name or in the query are no segment')
+})
+
+test("a path built from a payload's '..', '.', %2e%2e or an encoded slash is refused however it is encoded", async (t) => {
+  const vendor = compileVendor('v', { mode: 'sync', url: 'https://api.github.test', request: { method: 'GET', path: "'/users/' & payload.username" } }, { env: {} })
+  const cases: Array<[string, RegExp]> = [
+    ['../orgs/x', /climbs out of its path with a "\." or "\.\." segment/],
+    ['./x', /climbs out/],
+    ['a/../../orgs', /climbs out/],
+    ['%2e%2e/orgs/x', /climbs out/],
+    ['%2E%2E', /climbs out/],
+    ['.%2e', /climbs out/],
+    ['%252e%252e', /climbs out/],
+    ['a%2Fb', /holds an encoded "\/"/],
+    ['a%2fb', /holds an encoded "\/"/],
+    ['a%5Cb', /holds an encoded/],
+    ['a%252Fb', /holds an encoded/]
+  ]
+  for (const [username, reason] of cases) {
+    const err = await buildRequest(vendor, call({ username })).catch((e: unknown) => e)
+    t.type(err, MappingError, username)
+    t.match((err as Error).message, reason, username)
+    t.match((err as Error).message, /^vendor "v": request\.path: yielded "\/users\//, username)
+  }
+  const absolute = compileVendor('v', { mode: 'sync', url: 'https://api.github.test', request: { path: 'payload.url' } }, { env: {} })
+  for (const url of ['https://evil.test/x', 'http://api.github.test/x', '//evil.test', 'javascript:alert(1)']) {
+    await t.rejects(buildRequest(absolute, call({ url })), { name: 'MappingError' }, url)
+  }
+  t.equal((await buildRequest(vendor, call({ username: 'octo.cat..x' }))).path, '/users/octo.cat..x', 'dots within a name pass')
 })
 
 test('a type\'s request fields replace the vendor\'s one by one; the others are shared', async (t) => {
@@ -116,4 +144,28 @@ test('a type\'s request fields replace the vendor\'s one by one; the others are 
   const b = await arrived(call({ id: 7 }, { type: 'b' }))
   t.match(b, { url: '/b/7', body: '', headers: { 'x-shared': 'yes', 'x-over': 'type' } })
   t.equal(b.req.method, 'GET')
+})
+
+test('a vendor that declares types maps the payload without `type`; one without types keeps it', async (t) => {
+  const typed = await vendorAt(t, { request: { body: 'payload' }, types: { a: { payload: { type: 'object' } } } })
+  t.same(JSON.parse((await typed.arrived(call({ type: 'a', id: 1 }, { type: 'a' }))).body), { id: 1 })
+  const plain = await vendorAt(t, { request: { body: 'payload' } })
+  t.same(JSON.parse((await plain.arrived(call({ type: 'a', id: 1 }))).body), { type: 'a', id: 1 })
+})
+
+test('a form body goes url-encoded, and its Content-Type is set unless the mapping names one', async (t) => {
+  const form = await vendorAt(t, { request: { body: "{ 'amount': 2000, 'metadata': { 'ref': request_id }, 'expand': ['a', 'b'] }", encoding: 'form', formArrays: 'repeat' } })
+  const got = await form.arrived()
+  t.equal(got.headers['content-type'], 'application/x-www-form-urlencoded')
+  t.equal(got.body, `amount=2000&metadata%5Bref%5D=${JOB.requestId}&expand=a&expand=b`)
+})
+
+test("a later page's call carries its own Idempotency-Key, its Link as it is, or its cursor over the mapped query", async (t) => {
+  const { arrived } = await vendorAt(t, { request: { method: 'GET', path: "'/items'", query: { limit: "'2'", after: 'payload.nothing' } } })
+  const pages = (next: Record<string, unknown>) => ({ ...JOB, pages: { items: [1], pages: 1, next, attempts: 1 } })
+  const link = await arrived(pages({ link: '/items?page=2&per_page=2' }))
+  t.equal(link.url, '/items?page=2&per_page=2')
+  t.equal(link.headers['idempotency-key'], `${JOB.requestId}:page:2`)
+  t.equal((await arrived(pages({ query: { after: ['c2'], limit: ['5'] } }))).url, '/items?after=c2&limit=5')
+  t.equal((await arrived(pages({ path: '/items/more' }))).url, '/items/more?limit=2')
 })

@@ -16,30 +16,30 @@ for (const [name, scheme, secret] of SCHEMES) {
   test(`${name}: what the signer signs verifies, over the same bytes as a string or a Buffer`, async (t) => {
     const headers = createSigner(scheme, secret)(body)
     const verify = createVerifier(scheme, secret)
-    t.same(verify(body, headers), { ok: true })
-    t.same(verify(Buffer.from(body), headers), { ok: true })
+    t.same(await verify(body, headers), { ok: true })
+    t.same(await verify(Buffer.from(body), headers), { ok: true })
   })
 
   test(`${name}: a changed body, another secret, no headers or an empty body is a rejection, never a throw`, async (t) => {
     const headers = createSigner(scheme, secret)(body)
     const verify = createVerifier(scheme, secret)
-    t.same(verify(`${body} `, headers), { ok: false, reason: 'signature does not match' })
+    t.same(await verify(`${body} `, headers), { ok: false, reason: 'signature does not match' })
     const other = scheme.scheme === 'standard-webhooks' ? `whsec_${Buffer.from('another key').toString('base64')}` : 'another-secret'
-    t.same(createVerifier(scheme, other)(body, headers), { ok: false, reason: 'signature does not match' })
-    t.match(verify(body, {}), { ok: false, reason: /^missing /i })
-    t.same(verify('', headers), { ok: false, reason: 'missing or empty body' })
-    t.same(verify(undefined, headers), { ok: false, reason: 'missing or empty body' })
-    t.same(verify(Buffer.alloc(0), headers), { ok: false, reason: 'missing or empty body' })
+    t.same(await createVerifier(scheme, other)(body, headers), { ok: false, reason: 'signature does not match' })
+    t.match(await verify(body, {}), { ok: false, reason: /^missing /i })
+    t.same(await verify('', headers), { ok: false, reason: 'missing or empty body' })
+    t.same(await verify(undefined, headers), { ok: false, reason: 'missing or empty body' })
+    t.same(await verify(Buffer.alloc(0), headers), { ok: false, reason: 'missing or empty body' })
     const garbled = Object.fromEntries(Object.keys(headers).map((key) => [key, 'garbage,,==']))
-    t.match(verify(body, garbled), { ok: false, reason: String })
-    t.match(verify(body, Object.fromEntries(Object.keys(headers).map((key) => [key, '']))), { ok: false, reason: String })
+    t.match(await verify(body, garbled), { ok: false, reason: String })
+    t.match(await verify(body, Object.fromEntries(Object.keys(headers).map((key) => [key, '']))), { ok: false, reason: String })
   })
 }
 
 test('stripe: the scheme is our own X-Signature, checked by vendors/signature.ts', async (t) => {
   const verify = createVerifier({ scheme: 'stripe' }, 'shared-secret')
-  t.same(verify(body, { 'x-signature': signStripe('shared-secret', body) }), { ok: true })
-  t.same(verify(body, { 'x-signature': signStripe('shared-secret', body, Math.floor(Date.now() / 1000) - 301) }), {
+  t.same(await verify(body, { 'x-signature': signStripe('shared-secret', body) }), { ok: true })
+  t.same(await verify(body, { 'x-signature': signStripe('shared-secret', body, Math.floor(Date.now() / 1000) - 301) }), {
     ok: false, reason: 'stale signature timestamp'
   })
 })
@@ -52,17 +52,17 @@ test('standard-webhooks: the three headers, v1 in base64, a stale timestamp reje
   t.match(headers['webhook-timestamp'], /^\d+$/)
   t.match(headers['webhook-signature'], /^v1,[A-Za-z0-9+/]+=*$/)
   const verify = createVerifier({ scheme: 'standard-webhooks' }, secret)
-  t.same(verify(body, sign(body, { nowS: Math.floor(Date.now() / 1000) - 301 })), { ok: false, reason: 'stale signature timestamp' })
-  t.same(verify(body, { ...headers, 'webhook-signature': `v1,AAAA ${headers['webhook-signature']}` }), { ok: true })
-  t.same(verify(body, { ...headers, 'webhook-id': 'msg_2' }), { ok: false, reason: 'signature does not match' }, 'the id is signed too')
-  t.same(verify(body, { ...headers, 'webhook-timestamp': 'soon' }), { ok: false, reason: 'malformed webhook-timestamp header' })
+  t.same(await verify(body, sign(body, { nowS: Math.floor(Date.now() / 1000) - 301 })), { ok: false, reason: 'stale signature timestamp' })
+  t.same(await verify(body, { ...headers, 'webhook-signature': `v1,AAAA ${headers['webhook-signature']}` }), { ok: true })
+  t.same(await verify(body, { ...headers, 'webhook-id': 'msg_2' }), { ok: false, reason: 'signature does not match' }, 'the id is signed too')
+  t.same(await verify(body, { ...headers, 'webhook-timestamp': 'soon' }), { ok: false, reason: 'malformed webhook-timestamp header' })
 })
 
 test('hmac: the GitHub header is sha256=<hex>, and one without its prefix is malformed', async (t) => {
   const headers = createSigner(GITHUB, 'gh-secret')(body)
   t.match(headers['x-hub-signature-256'], /^sha256=[0-9a-f]{64}$/)
   const verify = createVerifier(GITHUB, 'gh-secret')
-  t.same(verify(body, { 'x-hub-signature-256': (headers['x-hub-signature-256'] ?? '').slice(7) }), {
+  t.same(await verify(body, { 'x-hub-signature-256': (headers['x-hub-signature-256'] ?? '').slice(7) }), {
     ok: false, reason: 'malformed X-Hub-Signature-256 header'
   })
 })

@@ -9,8 +9,8 @@ const ours = compileVendor('asyncVendor', { mode: 'async', url: URL, webhookSecr
 
 test('by default a callback is ours: X-Signature, and request_id, result and error in the body', async (t) => {
   const raw = '{"request_id":"r-1","result":{"a":1}}'
-  t.same(verifyCallback(ours, raw, { 'x-signature': sign('the-async-secret', raw) }), { ok: true })
-  t.same(verifyCallback(ours, raw, {}), { ok: false, reason: 'missing X-Signature header' })
+  t.same(await verifyCallback(ours, raw, { 'x-signature': sign('the-async-secret', raw) }), { ok: true })
+  t.same(await verifyCallback(ours, raw, {}), { ok: false, reason: 'missing X-Signature header' })
   t.same(await readCallback(ours, { headers: {}, body: JSON.parse(raw) }), { requestId: 'r-1', result: { a: 1 } })
   t.same(await readCallback(ours, { headers: {}, body: { request_id: 'r-1', error: 'vendor gave up' } }), { requestId: 'r-1', error: 'vendor gave up' })
   t.same(await readCallback(ours, { headers: {}, body: { request_id: 'r-1' } }), { requestId: 'r-1' })
@@ -42,6 +42,6 @@ test('webhook expressions may read the headers, and the vendor\'s id may be a nu
 
 test('a vendor that is not async takes no callbacks', async (t) => {
   const sync = compileVendor('s', { mode: 'sync', url: URL }, { env: {} })
-  t.same(verifyCallback(sync, '{}', {}), { ok: false, reason: "the vendor's mode is sync: it sends no callbacks" })
+  t.same(await verifyCallback(sync, '{}', {}), { ok: false, reason: "the vendor's mode is sync: it sends no callbacks" })
   await t.rejects(readCallback(sync, { headers: {}, body: {} }), { name: 'MappingError' })
 })

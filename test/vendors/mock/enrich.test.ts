@@ -39,7 +39,7 @@ for (const signature of [STANDARD, GITHUB]) {
     const delivery = deliveries[0]
     if (delivery === undefined) return
     t.same(JSON.parse(delivery.raw.toString()), { type: 'job.completed', data: { id: res.body.id, output: { name: 'Acme', enriched: true, score: 0.87 } } })
-    t.same(createVerifier(signature, SECRETS[signature.scheme])(delivery.raw, delivery.headers), { ok: true })
+    t.same(await createVerifier(signature, SECRETS[signature.scheme])(delivery.raw, delivery.headers), { ok: true })
     t.ok(await until(async () => (await mock.inject({ method: 'GET', url: '/admin/stats' })).json().webhooksSent === 1), 'counted as sent')
   })
 }

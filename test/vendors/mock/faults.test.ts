@@ -19,7 +19,10 @@ test('every MOCK_ variable sets its knob', async (t) => {
     MOCK_WEBHOOK_DUPLICATE_RATE: '0.4',
     MOCK_WEBHOOK_EARLY_RATE: '0.6',
     MOCK_WEBHOOK_DELAY_MIN_MS: '10',
-    MOCK_WEBHOOK_DELAY_MAX_MS: '50'
+    MOCK_WEBHOOK_DELAY_MAX_MS: '50',
+    MOCK_PAGE_FAIL_ONCE: '2',
+    MOCK_RATE_LIMIT: '4',
+    MOCK_RATE_WINDOW_S: '3'
   }), {
     latencyMs: 25,
     failRate: 0.1,
@@ -31,7 +34,10 @@ test('every MOCK_ variable sets its knob', async (t) => {
     webhookDuplicateRate: 0.4,
     webhookEarlyRate: 0.6,
     webhookDelayMinMs: 10,
-    webhookDelayMaxMs: 50
+    webhookDelayMaxMs: 50,
+    pageFailOnce: 2,
+    rateLimit: 4,
+    rateWindowS: 3
   })
 })
 

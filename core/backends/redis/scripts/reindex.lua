@@ -11,11 +11,12 @@
   Output:
     the number of jobs listed
 ]]
+--- @include "includes/terminal"
 --- @include "includes/index-job"
 
 for i = 2, #ARGV, 3 do
   local id, status = ARGV[i], ARGV[i + 1]
   indexJob(ARGV[1], id, status, ARGV[i + 2])
-  if status == 'complete' or status == 'failed' then redis.call('ZREM', KEYS[1], id) end
+  if isTerminal(status) then redis.call('ZREM', KEYS[1], id) end
 end
 return (#ARGV - 1) / 3

@@ -1,7 +1,7 @@
 --[[
   Reads one vendor's queue and limits as they stand, for operators (metrics scrapes, GET /vendors);
-  changes nothing. Acknowledged entries are deleted, so the stream holds the entries not yet handed
-  out and those handed out but not yet settled (the group's pending ones).
+  changes nothing. Waiting entries are in the teams' ready lists; the stream holds the entries handed
+  out and not yet settled (and, after an upgrade, any an earlier version queued and nobody read yet).
 
   Input:
     KEYS[1] the vendor's job-queue stream
@@ -10,33 +10,38 @@
     KEYS[4] the vendor's delayed entries
     KEYS[5..8] the vendor's status indexes: pending, processing, complete, failed
 
-    ARGV[1] now, ms since the epoch
+    ARGV[1] '' for Redis's clock, or a fixed now in ms (tests)
+    ARGV[2] the vendor's key prefix, for its ready lists, teams and parked teams
 
   Output:
-    { entries, delivered, oldest entry not yet handed out ('' when none), slots in use, delayed,
+    { ready, delivered, when the oldest ready entry was queued ('' when none), slots in use, delayed,
       tat, pausedUntil, openUntil, hold, holdReason (each '' when unset),
-      pending, processing, complete, failed }
+      pending, processing, complete, failed, now: the time read at, by the clock of the times above }
 ]]
-local rcall = redis.call
-local entries, delivered, oldest = 0, 0, ''
-if rcall('EXISTS', KEYS[1]) == 1 then
-  entries = rcall('XLEN', KEYS[1])
-  local last = '0-0'
-  for _, group in ipairs(rcall('XINFO', 'GROUPS', KEYS[1])) do
-    local fields = {}
-    for i = 1, #group, 2 do fields[group[i]] = group[i + 1] end
-    if fields['name'] == 'workers' then
-      delivered = fields['pending']
-      last = fields['last-delivered-id']
-    end
-  end
-  local head = rcall('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', 1)[1]
-  if head then oldest = head[1] end
-end
+--- @include "includes/entries"
+--- @include "includes/clock"
 
-local out = { entries, delivered, oldest, rcall('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf'), rcall('ZCARD', KEYS[4]) }
+local rcall = redis.call
+local now = clock(ARGV[1])
+local base = ARGV[2]
+local ready, oldest = 0, nil
+local teams = rcall('ZRANGE', base .. 'teams', 0, -1)
+for _, team in ipairs(rcall('ZRANGE', base .. 'parked', 0, -1)) do teams[#teams + 1] = team end
+for _, team in ipairs(teams) do
+  local list = base .. 'ready:' .. team
+  ready = ready + rcall('LLEN', list)
+  local head = rcall('LINDEX', list, 0)
+  if head then
+    local queuedAt = tonumber((parseReady(head)))
+    if not oldest or queuedAt < oldest then oldest = queuedAt end
+  end
+end
+local delivered = rcall('EXISTS', KEYS[1]) == 1 and rcall('XLEN', KEYS[1]) or 0
+
+local out = { ready, delivered, oldest or '', rcall('ZCOUNT', KEYS[3], '(' .. now, '+inf'), rcall('ZCARD', KEYS[4]) }
 for _, value in ipairs(rcall('HMGET', KEYS[2], 'tat', 'pausedUntil', 'openUntil', 'hold', 'holdReason')) do
   out[#out + 1] = value or ''
 end
 for i = 5, 8 do out[#out + 1] = rcall('ZCARD', KEYS[i]) end
+out[#out + 1] = now
 return out

@@ -8,7 +8,7 @@ import { waitingContract } from '../../waiting-contract.js'
 storeContract('memory store', async () => createMemoryStore())
 
 const newJob = (over: Partial<Job> = {}): Job => ({
-  id: randomUUID(), vendor: 'syncVendor', status: 'pending', payload: {}, attempts: 0, createdAt: 1_000, updatedAt: 1_000, ...over
+  id: randomUUID(), vendor: 'syncVendor', team: 'default', status: 'pending', payload: {}, attempts: 0, createdAt: 1_000, updatedAt: 1_000, ...over
 })
 
 test('past its bound the store evicts the job that ended longest ago, whatever its age', async (t) => {

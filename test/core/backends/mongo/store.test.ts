@@ -2,17 +2,28 @@ import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
 import t, { test } from 'tap'
 import configPlugin from '../../../../plugins/config.js'
-import mongoPlugin, { createMongoClient, describeMongoUrl } from '../../../../plugins/mongo.js'
+import { createMongoClient, describeMongoUrl } from '../../../../core/backends/mongo/client.js'
+import mongoPlugin from '../../../../plugins/mongo.js'
 import type { Job } from '../../../../core/job.js'
 import { createMongoStore } from '../../../../core/backends/mongo/store.js'
 import { freePort, testConfig } from '../../../helper.js'
 import { mongoFor, mongoTarget, skipWithoutMongo } from '../../../mongo-server.js'
 import { racingClientsContract, storeContract } from '../../store-contract.js'
-import { Redis } from 'ioredis'
 import { createRedisBackend } from '../../../../core/backends/redis/index.js'
 import { indexContract } from '../../job-index-contract.js'
-import { redisFor, skipWithoutRedis } from '../../../redis-server.js'
+import { redisClient, redisFor, skipWithoutRedis } from '../../../redis-server.js'
 import { waitingContract } from '../../waiting-contract.js'
+import type { Db } from 'mongodb'
+import type { BatchStore } from '../../../../core/batches.js'
+import { createMemoryStore } from '../../../../core/backends/memory/store.js'
+import { createMongoBatches } from '../../../../core/backends/mongo/batches.js'
+import { createCachedStore } from '../../../../core/backends/mongo/cached.js'
+import { redisKeys } from '../../../../core/backends/redis/keys.js'
+import { redisEndHook } from '../../../../core/backends/redis/outbox.js'
+import type { JobEnded } from '../../../../core/ending.js'
+import type { JobStore } from '../../../../core/store.js'
+import type { Teardown } from '../../../redis-server.js'
+import { tellingContract } from '../../telling-contract.js'
 
 const skip = skipWithoutMongo()
 t.comment(skip === false ? `mongo store: contract exercised against ${mongoTarget()}` : skip)
@@ -26,21 +37,16 @@ if (skip === false) {
 // Full mode's listing: the jobs in MongoDB, listed by its indexes, queued in Redis.
 indexContract('full mode (mongo)', skip || skipWithoutRedis(t), async (t) => {
   const { url, prefix } = await redisFor(t)
-  const connect = () => {
-    const redis = new Redis(url)
-    t.teardown(() => redis.disconnect())
-    return redis
-  }
   const store = await createMongoStore((await mongoFor(t)).db, { collection: `jobs-${randomUUID()}` })
-  const backend = await createRedisBackend(connect(), {
-    prefix, jobTtlMs: 60_000, consumer: `c-${randomUUID()}`, vendors: ['syncVendor', 'asyncVendor'], subscriber: connect(), leaseMs: 30_000, marginMs: 0, store, index: store
+  const backend = await createRedisBackend(redisClient(t, url), {
+    prefix, jobTtlMs: 60_000, consumer: `c-${randomUUID()}`, vendors: ['syncVendor', 'asyncVendor'], subscriber: redisClient(t, url), leaseMs: 30_000, marginMs: 0, store, index: store
   })
   t.teardown(() => backend.close())
   return backend
 })
 
 const newJob = (over: Partial<Job> = {}): Job => ({
-  id: randomUUID(), vendor: 'syncVendor', status: 'pending', payload: { q: 1 }, attempts: 0, createdAt: Date.now(), updatedAt: Date.now(), ...over
+  id: randomUUID(), vendor: 'syncVendor', team: 'default', status: 'pending', payload: { q: 1 }, attempts: 0, createdAt: Date.now(), updatedAt: Date.now(), ...over
 })
 
 test('the jobs collection has the seed\'s indexes: requestId unique, status and vendor lookups, a 30-day TTL', { skip }, async (t) => {
@@ -109,3 +115,22 @@ test('the plugin decorates mongo with a connected client and the URL\'s database
   await app.close()
   t.ok(closed, 'the client closed')
 })
+
+/** Full mode's wiring: the store ends jobs in TypeScript and its end hook indexes the webhook and tells the long polls through Redis. */
+async function fullMode (t: Teardown, make: (ended: JobEnded) => Promise<JobStore>, batches?: (db: Db) => Promise<BatchStore>) {
+  const { url, prefix } = await redisFor(t)
+  const redis = redisClient(t, url)
+  const store = await make(redisEndHook(redis, redisKeys(prefix), true))
+  const backend = await createRedisBackend(redis, {
+    prefix, jobTtlMs: 60_000, consumer: `c-${randomUUID()}`, vendors: ['v', 'w'], subscriber: redisClient(t, url), leaseMs: 30_000, marginMs: 0,
+    store: createCachedStore(store, redis, { cache: redisKeys(prefix).job }),
+    ...(batches === undefined ? {} : { batches: await batches((await mongoFor(t)).db) })
+  })
+  t.teardown(() => backend.close())
+  return backend
+}
+
+tellingContract('full mode (mongo)', skip || skipWithoutRedis(t), (t) =>
+  fullMode(t, async (ended) => createMongoStore((await mongoFor(t)).db, { collection: `jobs-${randomUUID()}`, ended }), (db) => createMongoBatches(db, 60_000, `batches-${randomUUID()}`)))
+// Without a MongoDB, the memory store stands in for it: it ends jobs in TypeScript and calls the same hook.
+tellingContract('full mode (memory standing in for mongo)', skipWithoutRedis(t), (t) => fullMode(t, async (ended) => createMemoryStore({ onEnded: ended })))

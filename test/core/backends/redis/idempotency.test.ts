@@ -1,27 +1,21 @@
-import { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { createRedisIdempotencyKeys } from '../../../../core/backends/redis/idempotency.js'
 import { redisKeys } from '../../../../core/backends/redis/keys.js'
 import { IDEMPOTENCY_TTL_MS } from '../../../../core/idempotency.js'
-import { redisFor, skipWithoutRedis, type Teardown } from '../../../redis-server.js'
+import { redisClient, redisFor, skipWithoutRedis } from '../../../redis-server.js'
 import { idempotencyContract } from '../../idempotency-contract.js'
 
 const skip = skipWithoutRedis(t)
 
-const connect = (t: Teardown, url: string): Redis => {
-  const redis = new Redis(url)
-  t.teardown(() => redis.disconnect())
-  return redis
-}
 
 idempotencyContract('redis idempotency keys', skip, async (t) => {
   const { url, prefix } = await redisFor(t)
-  return createRedisIdempotencyKeys(connect(t, url), redisKeys(prefix))
+  return createRedisIdempotencyKeys(redisClient(t, url), redisKeys(prefix))
 })
 
 test('an idempotency key is one string under a hash tag of its own digest, kept 24 hours', { skip }, async (t) => {
   const { url, prefix } = await redisFor(t)
-  const redis = connect(t, url)
+  const redis = redisClient(t, url)
   const keys = redisKeys(prefix)
   await createRedisIdempotencyKeys(redis, keys).reserve('{odd} key', 'record', IDEMPOTENCY_TTL_MS)
   const key = keys.idempotency('{odd} key')

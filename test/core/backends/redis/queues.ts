@@ -11,7 +11,8 @@ export async function twoQueues (
   t: Teardown,
   prefix: string,
   connect: () => Promise<RedisClient>,
-  { leaseMs = 30_000, marginMs = 0, clock }: { leaseMs?: number, marginMs?: number, clock?: Clock }
+  { leaseMs = 30_000, marginMs = 0, clock, weightOf }: { leaseMs?: number, marginMs?: number, clock?: Clock, weightOf?: (team: string) => number },
+  cluster = false
 ): Promise<[DispatchQueue, DispatchQueue]> {
   const queue = async (consumer: string) => createRedisQueue(await connect(), {
     keys: redisKeys(prefix),
@@ -20,7 +21,9 @@ export async function twoQueues (
     subscriber: await connect(),
     leaseMs,
     marginMs,
-    ...(clock === undefined ? {} : { now: () => clock.now })
+    cluster,
+    ...(clock === undefined ? {} : { now: () => clock.now }),
+    ...(weightOf === undefined ? {} : { weightOf })
   })
   const pair: [DispatchQueue, DispatchQueue] = [await queue(`a-${randomUUID()}`), await queue(`b-${randomUUID()}`)]
   t.teardown(() => Promise.all(pair.map((q) => q.close())))

@@ -26,7 +26,7 @@ if (skip === false) {
 }
 
 const newJob = (over: Partial<Job> = {}): Job => ({
-  id: randomUUID(), vendor: 'syncVendor', status: 'pending', payload: { q: 1 }, attempts: 0, createdAt: Date.now(), updatedAt: Date.now(), ...over
+  id: randomUUID(), vendor: 'syncVendor', team: 'default', status: 'pending', payload: { q: 1 }, attempts: 0, createdAt: Date.now(), updatedAt: Date.now(), ...over
 })
 
 test('the job hash expires after about the configured time to live, and a transition keeps it', { skip }, async (t) => {

@@ -1,3 +1,4 @@
+--- @include "includes/terminal"
 -- Takes a job for one delivery of its queue entry (claimChange in core/job.ts): the job's hash as a flat
 -- array once claimed, or 'missing', 'done' or 'held' when refused, with nothing changed; and the job's
 -- status before.
@@ -6,7 +7,7 @@ local function claimJob (key, entry, deliveries, kind, now)
   if not job[1] then
     return 'missing'
   end
-  if job[1] == 'complete' or job[1] == 'failed' then
+  if isTerminal(job[1]) then
     return 'done', job[1]
   end
   if (kind == 'call' and job[2]) or (kind == 'poll' and job[2] ~= 'poll') then

@@ -1,3 +1,4 @@
+--- @include "includes/terminal"
 -- Lists a job under one status of its vendor. A status moves forward only: a job listed as ended is not
 -- listed as processing again by a late settlement or a stale entry (a callback may end a job before its
 -- worker settles the call); only a replay takes a failed job back to pending.
@@ -6,7 +7,9 @@ local function indexJob (base, id, status, createdAt)
   if status == 'pending' then
     redis.call('ZREM', key('failed'), id)
   elseif status == 'processing' then
-    if redis.call('ZSCORE', key('complete'), id) or redis.call('ZSCORE', key('failed'), id) then return end
+    for _, ended in ipairs(TERMINAL) do
+      if redis.call('ZSCORE', key(ended), id) then return end
+    end
     redis.call('ZREM', key('pending'), id)
   else
     redis.call('ZREM', key('pending'), id)

@@ -1,15 +1,13 @@
-import { Redis } from 'ioredis'
 import tap, { test } from 'tap'
-import { redisPersistence } from '../../plugins/redis-persistence.js'
-import { skipWithoutRedis, startRedis, type Teardown } from '../redis-server.js'
+import { redisPersistence } from '../../../../core/backends/redis/persistence.js'
+import { redisClient, skipWithoutRedis, startRedis, type Teardown } from '../../../redis-server.js'
 
 // These start servers with options of their own, which TEST_REDIS_URL's cannot have.
 const skip = skipWithoutRedis(tap, { stoppable: true })
 
 async function persistenceOf (t: Teardown, opts: Parameters<typeof startRedis>[1]): Promise<string> {
   const server = await startRedis(t, opts)
-  const redis = new Redis(server.url)
-  t.teardown(() => redis.disconnect())
+  const redis = redisClient(t, server.url)
   return redisPersistence(redis)
 }
 

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../core/backends/redis/client.js'
+import type { RedisClient } from './client.js'
 
 /** What a Redis restart keeps: everything acknowledged (`aof`), the last snapshot (`rdb`), nothing (`none`). */
 export type RedisPersistence = 'aof' | 'rdb' | 'none' | 'unknown'

@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { type Caller, identify } from '../core/teams/caller.js'
+import { keyDigest } from '../core/teams/keys.js'
+import { UnauthenticatedError } from './errors.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** An onRequest hook for the job routes: sets `request.caller`, or answers 401 for a missing or unknown key. */
+    teamAuth (request: FastifyRequest, reply: FastifyReply): Promise<void>
+  }
+  interface FastifyRequest {
+    /** Who calls a job route, once teamAuth ran: a team, or the admin. */
+    caller: Caller
+  }
+}
+
+const REASONS = { missing: 'none was sent', unknown: 'the key is not one this service knows' }
+
+/**
+ * Teams' keys as bearer tokens on the job routes (TEAMS_FILE). Without TEAMS_FILE every caller is the
+ * default team and no header is read. The admin token is known here too: it reads across teams.
+ */
+async function teamAuthPlugin (app: FastifyInstance): Promise<void> {
+  const { teams, adminToken } = app.config
+  const admin = adminToken === undefined ? undefined : keyDigest(adminToken)
+  app.decorateRequest<Caller | null>('caller', null)
+  app.decorate('teamAuth', async (request: FastifyRequest, reply: FastifyReply) => {
+    const caller = identify(teams, admin, request.headers.authorization)
+    if (typeof caller === 'string') {
+      // RFC 6750: a token that was sent but is not valid says so.
+      reply.header('www-authenticate', caller === 'missing' ? 'Bearer realm="vfs"' : 'Bearer realm="vfs", error="invalid_token"')
+      throw new UnauthenticatedError(REASONS[caller])
+    }
+    request.caller = caller
+  })
+}
+
+export default fp(teamAuthPlugin, { name: 'team-auth', fastify: '5.x', dependencies: ['config'] })

@@ -1,0 +1,114 @@
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { test } from 'tap'
+import { buildConnector, Pool } from 'undici'
+import { departureCheck, LateDepartureError } from '../../vendors/departure.js'
+import type { TestContext } from '../helper.js'
+
+/** A local vendor that counts the requests reaching it. */
+async function countingVendor (t: TestContext): Promise<{ url: string, arrivals: () => number, server: Server }> {
+  let arrived = 0
+  const server = createServer((req, res) => {
+    arrived++
+    req.resume()
+    res.end('{}')
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals: () => arrived, server }
+}
+
+const withDeparture = (departure: { by: number, report? (at: number): void }) => ({ method: 'GET', path: '/', departure }) as Parameters<Pool['request']>[0]
+
+test('a request past its departure deadline is not sent, and says how late it was', async (t) => {
+  const vendor = await countingVendor(t)
+  const pool = new Pool(vendor.url)
+  t.teardown(() => pool.close())
+  const dispatcher = pool.compose(departureCheck('v'))
+  const reported: number[] = []
+  const late = dispatcher.request(withDeparture({ by: performance.now() - 40, report: (at) => reported.push(at) }))
+  await t.rejects(late, LateDepartureError)
+  const err = await late.then(() => undefined, (e: LateDepartureError) => e)
+  t.ok((err?.lateMs ?? 0) >= 40, `late by ${err?.lateMs} ms`)
+  t.equal(reported.length, 1, 'the attempted departure is reported')
+  t.equal(vendor.arrivals(), 0, 'nothing reached the vendor')
+})
+
+test('a request within its deadline goes out and is reported as it leaves', async (t) => {
+  const vendor = await countingVendor(t)
+  const pool = new Pool(vendor.url)
+  t.teardown(() => pool.close())
+  const dispatcher = pool.compose(departureCheck('v'))
+  const reported: number[] = []
+  const asked = performance.now()
+  const res = await dispatcher.request(withDeparture({ by: asked + 5000, report: (at) => reported.push(at) }))
+  await res.body.dump()
+  t.equal(res.statusCode, 200)
+  t.equal(vendor.arrivals(), 1)
+  t.ok(reported.length === 1 && (reported[0] ?? 0) >= asked, 'left after it was asked for')
+  const plain = await dispatcher.request({ method: 'GET', path: '/' })
+  await plain.body.dump()
+  t.equal(vendor.arrivals(), 2, 'a request with no deadline goes as it is')
+})
+
+test('the deadline is checked once the connection is up: a connection slower than the deadline sends nothing', async (t) => {
+  const vendor = await countingVendor(t)
+  const open = buildConnector({})
+  // A connection that takes 80 ms to come up, as a cold one to a far vendor may.
+  const slow = new Pool(vendor.url, { connect: (opts, cb) => { setTimeout(() => open(opts, cb), 80) } })
+  t.teardown(() => slow.close())
+  const dispatcher = slow.compose(departureCheck('v'))
+  await t.rejects(dispatcher.request(withDeparture({ by: performance.now() + 30 })), LateDepartureError)
+  t.equal(vendor.arrivals(), 0, 'nothing reached the vendor')
+})
+
+/** A local vendor that answers its headers at once and its body only after `bodyAfterMs` (never, when undefined, with no headers either). */
+async function slowVendor (t: TestContext, bodyAfterMs?: number): Promise<string> {
+  const server = createServer((req, res) => {
+    req.resume()
+    if (bodyAfterMs === undefined) return
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.write('{"a":')
+    setTimeout(() => res.end('1}'), bodyAfterMs).unref()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+const withTimes = (times: { limitMs?: number, stop?: AbortSignal }) => ({ method: 'GET', path: '/', ...times }) as Parameters<Pool['request']>[0]
+
+test('a request still going at its time limit is aborted with a TimeoutError, whether its headers or its body are late', async (t) => {
+  for (const [what, bodyAfterMs] of [['no headers', undefined], ['a body that stalls', 5_000]] as const) {
+    const pool = new Pool(await slowVendor(t, bodyAfterMs))
+    t.teardown(() => pool.close())
+    const dispatcher = pool.compose(departureCheck('v'))
+    const began = performance.now()
+    const failure = await dispatcher.request(withTimes({ limitMs: 150 }))
+      .then(async (res) => res.body.text())
+      .then(() => undefined, (err: Error) => err)
+    const took = performance.now() - began
+    t.equal(failure?.name, 'TimeoutError', `${what}: ${failure?.message}`)
+    t.ok(took >= 140 && took < 2_000, `${what}: aborted after ${Math.round(took)} ms`)
+  }
+  const pool = new Pool(await slowVendor(t, 10))
+  t.teardown(() => pool.close())
+  const res = await pool.compose(departureCheck('v')).request(withTimes({ limitMs: 1_000 }))
+  t.equal(await res.body.text(), '{"a":1}', 'a call that ends in time is whole')
+})
+
+test('a stop aborts the request with its reason, told before it went out or while it waits for its answer', async (t) => {
+  const pool = new Pool(await slowVendor(t))
+  t.teardown(() => pool.close())
+  const dispatcher = pool.compose(departureCheck('v'))
+  const early = new AbortController()
+  early.abort(new Error('worker stopping'))
+  await t.rejects(dispatcher.request(withTimes({ stop: early.signal })), { message: 'worker stopping' }, 'stopped before it was sent')
+  const later = new AbortController()
+  const asked = dispatcher.request(withTimes({ stop: later.signal, limitMs: 10_000 }))
+  setTimeout(() => later.abort(new Error('lease lost')), 50)
+  await t.rejects(asked, { message: 'lease lost' }, 'stopped on the wire')
+})
