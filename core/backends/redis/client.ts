@@ -182,3 +182,13 @@ function logOutages (client: RedisClient, what: string, log: RedisLog, errors: {
     errors.last = undefined
   })
 }
+
+/**
+ * Waits until a client has finished its handshake. ioredis writes a SUBSCRIBE sent during the handshake at
+ * once, and its ready check that follows is then refused ("Connection in subscriber mode"), which drops the
+ * connection: a connection subscribes only once ready.
+ */
+export async function whenReady (client: RedisClient): Promise<void> {
+  if (client.status === 'wait') await client.connect()
+  else if (client.status !== 'ready') await once(client, 'ready')
+}
