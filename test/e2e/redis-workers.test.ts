@@ -24,7 +24,8 @@ test('jobs posted while no worker runs stay pending; two workers started later c
     const seen = await stack.vendorStats(vendor)
     t.same([seen.distinctRequests, seen.maxCallsPerRequest], [100, 1], 'the vendor received each of its jobs once')
   }
-  t.ok(stack.workers.every((w) => w.kept.length > 0), 'both workers took a share')
+  // No share is asserted here: the worker that comes up first may end all 200 jobs before the other is up
+  // on a busy machine. The tests whose workers are up before their work (adapters, dispatch) assert it.
 })
 
 test('a worker killed mid-run loses no job and completes none twice', { skip }, async (t) => {
