@@ -184,11 +184,12 @@ function logOutages (client: RedisClient, what: string, log: RedisLog, errors: {
 }
 
 /**
- * Waits until a client has finished its handshake. ioredis writes a SUBSCRIBE sent during the handshake at
- * once, and its ready check that follows is then refused ("Connection in subscriber mode"), which drops the
- * connection: a connection subscribes only once ready.
+ * Subscribes once the client has finished its handshake. ioredis writes a SUBSCRIBE sent during the
+ * handshake at once, and its ready check that follows is then refused ("Connection in subscriber mode"),
+ * which drops the connection: every subscription of the backend goes through here.
  */
-export async function whenReady (client: RedisClient): Promise<void> {
+export async function subscribeWhenReady (client: RedisClient, channel: string): Promise<void> {
   if (client.status === 'wait') await client.connect()
   else if (client.status !== 'ready') await once(client, 'ready')
+  await client.subscribe(channel)
 }

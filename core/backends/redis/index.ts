@@ -10,7 +10,7 @@ import type { JobStore, WaitingJobs } from '../../store.js'
 import { tracedSubmit } from '../../tracing.js'
 import { replayJob, storeBatchJobs } from '../shared.js'
 import { createRedisBatches } from './batches.js'
-import { type RedisClient, whenReady } from './client.js'
+import { type RedisClient, subscribeWhenReady } from './client.js'
 import { createRedisHistory } from './history.js'
 import { createRedisIdempotencyKeys } from './idempotency.js'
 import { redisKeys } from './keys.js'
@@ -63,12 +63,11 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   // it records its outcome, each in one step.
   // On a Redis Cluster a job's hash and its vendor's queue live on different nodes: no script touches both.
   const together = own && !cluster
-  await whenReady(opts.subscriber)
   const queue = tellSettledEnds(await createRedisQueue(redis, { ...opts, keys, claims: together, cluster }), store, ends)
   const outbox = await createRedisOutbox(redis, keys, opts.subscriber)
   const batches = opts.batches ?? createRedisBatches(redis, keys, opts.jobTtlMs)
   const ended = new Set<(id: string) => void>()
-  await opts.subscriber.subscribe(keys.endedChannel)
+  await subscribeWhenReady(opts.subscriber, keys.endedChannel)
   opts.subscriber.on('message', (channel: string, id: string) => {
     if (channel === keys.endedChannel) for (const listener of ended) listener(id)
   })

@@ -1,6 +1,6 @@
 import type { JobEnded } from '../../ending.js'
 import { dueAtEnd, type Outbox } from '../../notify/outbox.js'
-import type { RedisClient } from './client.js'
+import { type RedisClient, subscribeWhenReady } from './client.js'
 import type { RedisKeys } from './keys.js'
 import { defineScripts } from './scripts.js'
 
@@ -19,7 +19,7 @@ async function schedule (redis: RedisClient, keys: RedisKeys, team: string, entr
 export async function createRedisOutbox (redis: RedisClient, keys: RedisKeys, subscriber: RedisClient): Promise<Outbox> {
   defineScripts(redis)
   const listeners = new Set<(team: string) => void>()
-  await subscriber.subscribe(keys.outboxChannel)
+  await subscribeWhenReady(subscriber, keys.outboxChannel)
   subscriber.on('message', (channel: string, team: string) => {
     if (channel === keys.outboxChannel) for (const listener of listeners) listener(team)
   })

@@ -4,7 +4,7 @@ import { sumUsage, usageBucket } from '../../dispatch/usage.js'
 import { bucketMs, firstCounted } from '../../dispatch/spend.js'
 import { type Delivery, type DispatchQueue, type DispatchSettings, type Settlement, SettlementRefusedError, type Take, type VendorLimits, type VendorSnapshot } from '../../dispatch/queue.js'
 import { JOB_STATUSES } from '../../job.js'
-import type { RedisClient } from './client.js'
+import { type RedisClient, subscribeWhenReady } from './client.js'
 import type { RedisKeys } from './keys.js'
 import { defineScripts } from './scripts.js'
 import { changeFields, endSettings, fromHash, pairs } from './store.js'
@@ -115,7 +115,7 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
   }
 
   const listeners = new Set<(vendor: string) => void>()
-  await subscriber.subscribe(keys.wakeChannel)
+  await subscribeWhenReady(subscriber, keys.wakeChannel)
   subscriber.on('message', (channel: string, vendor: string) => {
     if (channel === keys.wakeChannel) for (const listener of listeners) listener(vendor)
   })

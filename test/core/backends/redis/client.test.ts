@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { test } from 'tap'
-import { whenReady } from '../../../../core/backends/redis/client.js'
+import { subscribeWhenReady } from '../../../../core/backends/redis/client.js'
 import { redisClient, redisFor, skipWithoutRedis } from '../../../redis-server.js'
 
 const skip = skipWithoutRedis(t)
@@ -14,8 +14,7 @@ test('a connection still on its handshake subscribes once ready, and stays conne
   // 'connect' comes before ioredis' ready check, which waits on a round trip of its own.
   await once(subscriber, 'connect')
   t.equal(subscriber.status, 'connect')
-  await whenReady(subscriber)
-  await subscriber.subscribe('channel')
+  await subscribeWhenReady(subscriber, 'channel')
   await sleep(50)
   t.equal(subscriber.status, 'ready')
   t.same(errors.map((err) => err.message), [])
