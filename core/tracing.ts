@@ -51,6 +51,8 @@ export async function tracedSubmit (job: Job, submit: (job: Job) => Promise<void
  * the outcome, in whose context `run` goes (so the vendor call's client span is its child).
  */
 export async function tracedDelivery (d: Delivery, takenAt: number, run: () => Promise<Settlement>): Promise<Settlement> {
+  // A job without a trace context was not sampled where it started: its deliveries are not traced either.
+  if (d.trace === undefined) return run()
   const parent = contextOf(d.trace)
   const attributes = { 'messaging.system': 'vfs', 'messaging.destination.name': d.vendor, 'vfs.request_id': d.jobId, 'vfs.delivery': d.deliveries, 'vfs.kind': d.kind }
   const span = tracer.startSpan(`deliver ${d.vendor}`, { kind: SpanKind.CONSUMER, startTime: takenAt, attributes }, parent)

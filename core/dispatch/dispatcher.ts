@@ -99,11 +99,12 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     }
     // A first delivery's wait is the queue's; a takeover's is the dead holder's lease.
     if (delivery.deliveries === 1) observer.waited(delivery.vendor, Math.max(0, takenAt - delivery.queuedAt) / 1000)
-    const task = tracedDelivery(delivery, takenAt, async () => {
-      await waitUntil(notBefore)
-      return opts.run(delivery, abort.signal)
-    })
-      .then(async (settlement) => {
+    const call = (): Promise<Settlement> => opts.run(delivery, abort.signal)
+    // One async function per delivery, not a chain of handlers: a worker starts thousands a second.
+    let task!: Promise<void>
+    task = (async () => {
+      try {
+        const settlement = await tracedDelivery(delivery, takenAt, notBefore > performance.now() ? async () => { await waitUntil(notBefore); return call() } : call)
         const { sent, applied } = settler.add(lane.limits, settlement)
         // Its place frees once its settlement is sent: the next take follows it on the same connection, so
         // it sees the slot the settlement releases, without waiting a round trip for its answer.
@@ -115,15 +116,14 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
         if (!await applied || settlement.caughtUp === true) return
         observeEnd(observer, delivery.vendor, settlement.status, delivery.createdAt, delivery.team)
         if (settlement.status === 'complete') jobLog(log, delivery.jobId, delivery.vendor).info({}, 'job complete')
-      })
-      .catch((err: unknown) => {
+      } catch (err) {
         // Not settled: the entry's lease runs out and a worker takes it over.
         jobLog(log, delivery.jobId, delivery.vendor).error({ err }, 'delivery failed; it will be taken over once its lease expires')
-      })
-      .finally(() => {
+      } finally {
         release()
         tasks.delete(task)
-      })
+      }
+    })()
     tasks.add(task)
   }
 
