@@ -42,6 +42,7 @@ const Env = Type.Object({
   NOTIFY_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   NOTIFY_ALLOWED_HOSTS: Type.Optional(Type.String()),
   NOTIFY_RETRY_DELAYS: Type.String({ default: '5s,30s,2m,10m,30m,1h,3h' }),
+  NOTIFY_LEASE_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   MAX_BATCH: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   MAX_WAITERS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
   HISTORY_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 })
@@ -105,6 +106,8 @@ export interface Config {
   reconcile: { intervalMs: number, graceMs: number }
   /** After each failed completion webhook, in turn, how long until the next try; once all are spent it failed for good. */
   notifyRetryDelaysMs: number[]
+  /** How long a webhook a worker took is its own: another sends it once this runs out (a worker that died mid-try). */
+  notifyLeaseMs: number
   /** Jobs per POST /jobs/batch. */
   maxBatch: number
   /** Open ?wait= requests per process. */
@@ -198,6 +201,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, opts: { teamKe
     embeddedMaxJobs: raw.EMBEDDED_MAX_JOBS,
     reconcile: { intervalMs: raw.RECONCILE_INTERVAL_MS, graceMs: raw.RECONCILE_GRACE_MS },
     notifyRetryDelaysMs: retryDelays(raw.NOTIFY_RETRY_DELAYS),
+    notifyLeaseMs: raw.NOTIFY_LEASE_MS,
     maxBatch: raw.MAX_BATCH,
     maxWaiters: raw.MAX_WAITERS,
     historyIntervalMs: raw.HISTORY_INTERVAL_MS

@@ -20,6 +20,7 @@ async function notifierPlugin (app: FastifyInstance, opts: { enabled: boolean })
       settings: (team) => teams.byName.get(team)?.notify,
       view: toView,
       retryDelaysMs: app.config.notifyRetryDelaysMs,
+      leaseMs: app.config.notifyLeaseMs,
       log: app.log.child({ component: 'notifier' })
     })
   })

@@ -4,8 +4,8 @@ import { clip } from '../input/clip.js'
 import type { Job } from '../job.js'
 import { isoTime } from '../time.js'
 
-/** A receiver has this long to answer 2xx, headers and body. */
-const NOTIFY_TIMEOUT_MS = 10_000
+/** A receiver has at most this long to answer 2xx, headers and body. */
+export const NOTIFY_TIMEOUT_MS = 10_000
 
 /** A completion webhook's body. */
 export interface NotifyEvent {
@@ -25,10 +25,10 @@ export function notifyEvent (job: Job, data: unknown): NotifyEvent {
 
 /**
  * One try of a completion webhook: `POST url` with the body, signed as Standard Webhooks (webhook-id,
- * webhook-timestamp, webhook-signature) by `secret`. Delivered only by a 2xx within NOTIFY_TIMEOUT_MS; a
+ * webhook-timestamp, webhook-signature) by `secret`. Delivered only by a 2xx within `timeoutMs`; a
  * redirect is an answer like any other (undici follows none), never followed.
  */
-export async function deliver (dispatcher: Dispatcher, url: string, secret: string, id: string, body: string, signal: AbortSignal): Promise<{ ok: true } | { ok: false, error: string }> {
+export async function deliver (dispatcher: Dispatcher, url: string, secret: string, id: string, body: string, signal: AbortSignal, timeoutMs = NOTIFY_TIMEOUT_MS): Promise<{ ok: true } | { ok: false, error: string }> {
   const sent = new Date()
   const headers = {
     'content-type': 'application/json',
@@ -38,14 +38,14 @@ export async function deliver (dispatcher: Dispatcher, url: string, secret: stri
     'webhook-signature': new Webhook(secret).sign(id, sent, body)
   }
   try {
-    const res = await request(url, { method: 'POST', dispatcher, headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(NOTIFY_TIMEOUT_MS)]) })
+    const res = await request(url, { method: 'POST', dispatcher, headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
     await res.body.dump()
     if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true }
     const where = res.statusCode >= 300 && res.statusCode < 400 ? ' (a redirect, not followed)' : ''
     return { ok: false, error: `the receiver answered ${res.statusCode}${where}` }
   } catch (err) {
     const error = err as Error
-    if (error.name === 'TimeoutError') return { ok: false, error: `no answer within ${NOTIFY_TIMEOUT_MS / 1000} s` }
+    if (error.name === 'TimeoutError') return { ok: false, error: `no answer within ${timeoutMs / 1000} s` }
     return { ok: false, error: clip(`cannot reach the receiver: ${(error as NodeJS.ErrnoException).code ?? error.message}`) }
   }
 }

@@ -2,7 +2,7 @@ import { Agent } from 'undici'
 import type { Job, Notify } from '../job.js'
 import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
-import { deliver, messageId, notifyEvent } from './delivery.js'
+import { deliver, messageId, NOTIFY_TIMEOUT_MS, notifyEvent } from './delivery.js'
 import { type Outbox, recheckAt } from './outbox.js'
 import { notifyUrlProblem } from './settings.js'
 
@@ -18,7 +18,7 @@ export interface NotifierDeps {
   /** After each failed try, in turn, the wait until the next; once all are spent the webhook failed for good. */
   retryDelaysMs: readonly number[]
   log: Log
-  /** How long a leased delivery is this notifier's: past it, another takes it over. Longer than a try. */
+  /** How long a leased delivery is this notifier's: past it, another takes it over. A try gets at most half of it. */
   leaseMs?: number
   /** Tries on the wire at once, all receivers together. */
   maxInFlight?: number
@@ -47,6 +47,8 @@ const BUSY_MS = 1_000
 export function startNotifier (deps: NotifierDeps): Notifier {
   const { store, outbox, log } = deps
   const leaseMs = deps.leaseMs ?? LEASE_MS
+  // A try ends well within its lease: no other notifier sends the same webhook while it is on the wire.
+  const tryMs = Math.min(NOTIFY_TIMEOUT_MS, Math.floor(leaseMs / 2))
   const maxInFlight = deps.maxInFlight ?? MAX_IN_FLIGHT
   const perEndpoint = deps.perEndpoint ?? PER_ENDPOINT
   // No redirect is followed (undici follows none unless told), and a receiver gets as many connections as tries.
@@ -101,7 +103,7 @@ export function startNotifier (deps: NotifierDeps): Notifier {
       return
     }
     const body = JSON.stringify(notifyEvent(job, deps.view(job)))
-    const outcome = await deliver(agent, notify.url, settings.secret, messageId(job), body, abort.signal)
+    const outcome = await deliver(agent, notify.url, settings.secret, messageId(job), body, abort.signal, tryMs)
     // Stopping: the lease is given back, and another notifier (or this one, once started again) sends it.
     if (abort.signal.aborted) {
       await outbox.schedule(team, [{ id: job.id, at: Date.now() }])

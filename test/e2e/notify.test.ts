@@ -98,7 +98,7 @@ test('a receiver down while the API and the worker are SIGKILLed still gets ever
   const port = await freePort()
   const hook = receiver(t, port)
   const stack = await startStack(t, {
-    env: { NOTIFY_SECRET: SECRET, NOTIFY_ALLOWED_HOSTS: `127.0.0.1:${port}`, NOTIFY_RETRY_DELAYS: Array(120).fill('500ms').join(',') },
+    env: { NOTIFY_SECRET: SECRET, NOTIFY_ALLOWED_HOSTS: `127.0.0.1:${port}`, NOTIFY_RETRY_DELAYS: Array(120).fill('500ms').join(','), NOTIFY_LEASE_MS: '2000' },
     mockEnv: { MOCK_WEBHOOK_DELAY_MIN_MS: '20', MOCK_WEBHOOK_DELAY_MAX_MS: '100' }
   })
   const redis = redisClient(t, stack.redis.url)

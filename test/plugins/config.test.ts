@@ -151,7 +151,8 @@ test("full mode's reconciler runs every RECONCILE_INTERVAL_MS over jobs unchange
 test('completion webhooks, batches and long polls: defaults, and one clear line for each bad value', async (t) => {
   const config = loadConfig({})
   t.same(config.notifyRetryDelaysMs, [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000])
-  t.same([config.maxBatch, config.maxWaiters], [1000, 10_000])
+  t.same([config.maxBatch, config.maxWaiters, config.notifyLeaseMs], [1000, 10_000, 60_000])
+  t.equal(loadConfig({ NOTIFY_LEASE_MS: '2000' }).notifyLeaseMs, 2000)
   t.same(config.teams.byName.get('default')?.notify, undefined, 'no webhook may be sent by default')
   const secret = `whsec_${Buffer.alloc(24, 1).toString('base64')}`
   const open = loadConfig({ NOTIFY_SECRET: secret, NOTIFY_ALLOWED_HOSTS: 'hooks.example, 10.0.0.5:8443', NOTIFY_RETRY_DELAYS: '1s, 500ms', MAX_BATCH: '50', MAX_WAITERS: '7' })
@@ -163,6 +164,7 @@ test('completion webhooks, batches and long polls: defaults, and one clear line 
     [{ NOTIFY_ALLOWED_HOSTS: 'hooks.example,http://x/' }, /^invalid environment: NOTIFY_ALLOWED_HOSTS: "http:\/\/x\/" is not a host or host:port$/],
     [{ NOTIFY_RETRY_DELAYS: '5s,soon' }, /^invalid environment: NOTIFY_RETRY_DELAYS: "soon" is not a duration \(e\.g\. 5s, 2m, 1h\)$/],
     [{ MAX_BATCH: '0' }, /^invalid environment: .*MAX_BATCH/],
+    [{ NOTIFY_LEASE_MS: '500' }, /^invalid environment: .*NOTIFY_LEASE_MS/],
     [{ MAX_WAITERS: 'many' }, /^invalid environment: .*MAX_WAITERS/]
   ]
   for (const [env, message] of refused) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))

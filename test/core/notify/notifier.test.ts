@@ -38,7 +38,7 @@ async function receiver (t: TestContext, answer: (n: number, res: ServerResponse
   return { url: `http://${host}/hook`, host, received, maxOpen: () => maxOpen }
 }
 
-async function setup (t: TestContext, allowedHosts: string[], opts: { retryDelaysMs?: number[], perEndpoint?: number, secret?: string } = {}) {
+async function setup (t: TestContext, allowedHosts: string[], opts: { retryDelaysMs?: number[], perEndpoint?: number, secret?: string, leaseMs?: number } = {}) {
   const backend = createMemoryBackend({ leaseMs: 30_000, marginMs: 0 }, { maxJobs: 1000 })
   const notifier = startNotifier({
     store: backend.store,
@@ -48,7 +48,8 @@ async function setup (t: TestContext, allowedHosts: string[], opts: { retryDelay
     view: (job) => ({ request_id: job.id, status: job.status }),
     retryDelaysMs: opts.retryDelaysMs ?? [50, 50],
     log: quiet,
-    ...(opts.perEndpoint === undefined ? {} : { perEndpoint: opts.perEndpoint })
+    ...(opts.perEndpoint === undefined ? {} : { perEndpoint: opts.perEndpoint }),
+    ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs })
   })
   t.teardown(async () => {
     await notifier.stop()
@@ -148,6 +149,17 @@ test('a slow receiver holds only its own tries: another receiver is served meanw
   t.ok(Date.now() - started < 1_500, `the fast receiver's webhooks did not wait behind the slow one's (${Date.now() - started} ms)`)
   await waitFor(async () => (await Promise.all(slowJobs.map((j) => notifyOf(j.id)))).every((n) => n?.status === 'delivered') || undefined, 10_000, 'slow ones delivered')
   t.equal(slow.maxOpen(), 2, 'the slow receiver had at most its share of tries at once')
+})
+
+test('a try gets at most half its lease: a receiver that never answers is cut off then, and no try overlaps another', async (t) => {
+  const silent = await receiver(t, () => new Promise(() => {}))
+  const { end, notifyOf } = await setup(t, [silent.host], { leaseMs: 1_000, retryDelaysMs: [100] })
+  const job = await end(silent.url)
+  await waitFor(async () => (await notifyOf(job.id))?.status === 'failed' || undefined, 5_000, 'both tries cut off')
+  const notify = await notifyOf(job.id)
+  t.match(notify, { attempts: 2, lastError: 'no answer within 0.5 s' }, 'each try was given half the lease')
+  t.equal(silent.received.length, 2, 'two tries, one per lease')
+  t.equal(silent.maxOpen(), 1, 'never two at once: each try ended within its lease')
 })
 
 test("an outbox entry of a job that has not ended is looked at again later, and sent once the job ended", async (t) => {
