@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import t, { test } from 'tap'
-import { redisKeys } from '../../../core/backends/redis/keys.js'
-import { createRedisQueue } from '../../../core/backends/redis/queue.js'
-import { createRedisStore } from '../../../core/backends/redis/store.js'
 import { type Delivery, type Settlement, SettlementRefusedError } from '../../../core/dispatch/queue.js'
 import { createSettler } from '../../../core/dispatch/settler.js'
-import { redisClient, redisFor, skipWithoutRedis, type Teardown } from '../../redis-server.js'
+import { skipWithoutRedis, type Teardown } from '../../redis-server.js'
+import { claimingQueue } from '../backends/redis/queues.js'
 import { LIMITS } from './queue-contract.js'
 
 /** Settlements that Redis refuses, on a Redis that holds jobs and queues, so that settle.lua records each job's change. */
 const skip = skipWithoutRedis(t)
 
 async function setup (t: Teardown) {
-  const { url, prefix } = await redisFor(t)
-  const redis = redisClient(t, url)
-  const keys = redisKeys(prefix)
-  const store = createRedisStore(redis, keys)
-  const queue = await createRedisQueue(redis, { keys, consumer: 'c1', vendors: ['v'], subscriber: redisClient(t, url), leaseMs: 30_000, marginMs: 0, claims: true })
-  t.teardown(() => queue.close())
+  const { redis, keys, store, queue } = await claimingQueue(t)
   const taken = async (n: number): Promise<Delivery[]> => {
     const now = Date.now()
     for (let i = 0; i < n; i++) {

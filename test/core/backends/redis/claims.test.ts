@@ -1,23 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import t, { test } from 'tap'
-import { redisKeys } from '../../../../core/backends/redis/keys.js'
-import { createRedisQueue } from '../../../../core/backends/redis/queue.js'
-import { createRedisStore } from '../../../../core/backends/redis/store.js'
 import type { Delivery } from '../../../../core/dispatch/queue.js'
 import type { Job } from '../../../../core/job.js'
-import { redisClient, redisFor, skipWithoutRedis, type Teardown } from '../../../redis-server.js'
+import { skipWithoutRedis, type Teardown } from '../../../redis-server.js'
 import { LIMITS } from '../../dispatch/queue-contract.js'
+import { claimingQueue } from './queues.js'
 
 /** One Redis holding jobs and queues: the take claims each job and the settlement records its change, in one step each. */
 const skip = skipWithoutRedis(t)
 
 async function setup (t: Teardown) {
-  const { url, prefix } = await redisFor(t)
-  const redis = redisClient(t, url)
-  const keys = redisKeys(prefix)
-  const store = createRedisStore(redis, keys)
-  const queue = await createRedisQueue(redis, { keys, consumer: 'c1', vendors: ['v'], subscriber: redisClient(t, url), leaseMs: 30_000, marginMs: 0, claims: true })
-  t.teardown(() => queue.close())
+  const { redis, keys, store, queue } = await claimingQueue(t)
   const submit = async (): Promise<Job> => {
     const now = Date.now()
     const job: Job = { id: randomUUID(), vendor: 'v', team: 'default', status: 'pending', payload: { n: 1 }, attempts: 0, createdAt: now, updatedAt: now }
