@@ -66,12 +66,17 @@ export function budgetContract (name: string, skip: false | string, make: MakeQu
     t.equal(count(more, 'capped', 'budget'), 2)
   })
 
-  test(`${name}: a settlement sent again gives nothing back twice`, { skip }, async (t) => {
-    const clock = { now: start }
-    const [queue] = await make(t, { clock })
+  /** A queue with one job of the capped team taken under the team's budget. */
+  const oneTaken = async (t: Parameters<MakeQueues>[0]) => {
+    const [queue] = await make(t, { clock: { now: start } })
     const limits = budgeted(TEAM_BUDGET)
     await queue.enqueue('v', jobs(1, start, 'capped'))
     const [d] = (await queue.take(limits, 5, { reclaim: false })).deliveries
+    return { queue, limits, d }
+  }
+
+  test(`${name}: a settlement sent again gives nothing back twice`, { skip }, async (t) => {
+    const { queue, limits, d } = await oneTaken(t)
     if (d === undefined) return t.fail('nothing taken')
     const failed = { delivery: d, status: 'failed' as const, spent: 1 }
     await queue.settle(limits, [failed])
@@ -106,11 +111,7 @@ export function budgetContract (name: string, skip: false | string, make: MakeQu
   })
 
   test(`${name}: a call that never left is given back whole, and a takeover reserves nothing more`, { skip }, async (t) => {
-    const clock = { now: start }
-    const [queue] = await make(t, { clock })
-    const limits = budgeted(TEAM_BUDGET)
-    await queue.enqueue('v', jobs(1, start, 'capped'))
-    const [d] = (await queue.take(limits, 5, { reclaim: false })).deliveries
+    const { queue, limits, d } = await oneTaken(t)
     if (d === undefined) return t.fail('nothing taken')
     await queue.settle(limits, [{ delivery: d, regrant: true, next: { at: start, kind: 'call' }, status: 'processing' }])
     t.equal((await queue.spend('v', [{ team: 'capped', windowMs: WINDOW }])).windowed[0], 0)
