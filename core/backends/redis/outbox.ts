@@ -26,7 +26,7 @@ export async function createRedisOutbox (redis: RedisClient, keys: RedisKeys, su
   return {
     schedule: (team, entries) => schedule(redis, keys, team, entries),
     async lease (team, now, max, leaseMs) {
-      const [next, ...ids] = await redis.vfsLeaseOutbox(keys.outbox(team), now, max, leaseMs)
+      const [next, ...ids] = await redis.vfsLeaseDue(keys.outbox(team), now, max, leaseMs)
       return { ids: ids.map(String), ...(Number(next) < 0 ? {} : { next: Number(next) }) }
     },
     async drop (team, id) {

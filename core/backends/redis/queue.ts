@@ -262,7 +262,10 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
         return flags.map((f, i) => ({ entry: entry[i] === true, retry: f.includes('r'), poll: f.includes('p'), deadline: f.includes('d') }))
       }
     },
-    dueDeadlines: (vendor, now, max, leaseMs) => redis.vfsLeaseDue(keys.vendor(vendor).deadlines, now, max, leaseMs),
+    async dueDeadlines (vendor, now, max, leaseMs) {
+      const [, ...ids] = await redis.vfsLeaseDue(keys.vendor(vendor).deadlines, now, max, leaseMs)
+      return ids.map(String)
+    },
     async clearDeadlines (vendor, ids) {
       if (ids.length > 0) await redis.zrem(keys.vendor(vendor).deadlines, ...ids)
     },

@@ -22,8 +22,6 @@ declare module 'ioredis' {
     vfsNotifyJob (job: RedisKey, expected: string, next: string): Result<0 | 1, Context>
     /** watch-job.lua: the job's status (its end told on the ended channel until then), or null. */
     vfsWatchJob (job: RedisKey, until: number): Result<string | null, Context>
-    /** lease-outbox.lua: [the earliest due time left or -1, then the leased job ids]. */
-    vfsLeaseOutbox (outbox: RedisKey, now: number, max: number, leaseMs: number): Result<Array<string | number>, Context>
     /** enqueue.lua: how many jobs were queued. */
     vfsEnqueue (delayed: RedisKey, wake: RedisKey, base: string, channel: string, vendor: string, now: string, sent: number,
       ...jobs: Array<string | number>): Result<number, Context>
@@ -44,8 +42,8 @@ declare module 'ioredis' {
     vfsTrimIndexes (pending: RedisKey, processing: RedisKey, complete: RedisKey, failed: RedisKey, before: number, keep: number): Result<number, Context>
     /** list-index.lua: [id, createdAt, ...], newest first, after a position. */
     vfsListIndex (index: RedisKey, maxScore: string, afterId: string, createdAfter: string, limit: number): Result<string[], Context>
-    /** lease-due.lua: the job ids whose deadline passed, each leased to this caller for `leaseMs`. */
-    vfsLeaseDue (deadlines: RedisKey, now: number, max: number, leaseMs: number): Result<string[], Context>
+    /** lease-due.lua: [the earliest due time left or -1, then the ids whose time came, each leased to this caller for `leaseMs`]. */
+    vfsLeaseDue (zset: RedisKey, now: number, max: number, leaseMs: number): Result<Array<string | number>, Context>
     /** cache-read.lua: the cached job's JSON; else 1 when this caller took the fill lease, 0 when someone else holds it. */
     vfsCacheRead (entry: RedisKey, lease: RedisKey, token: string, leaseMs: number): Result<string | 0 | 1, Context>
     /** cache-write.lua: 1 when the job was put (the token still held the lease), else 0. */
@@ -87,7 +85,6 @@ const SCRIPTS: Record<string, [file: string, keys: number | undefined]> = {
   vfsUpdateJob: ['update-job', 1],
   vfsNotifyJob: ['notify-job', 1],
   vfsWatchJob: ['watch-job', 1],
-  vfsLeaseOutbox: ['lease-outbox', 1],
   vfsEnqueue: ['enqueue', 2],
   vfsTake: ['take', 6],
   vfsTeamUse: ['team-use', undefined],
