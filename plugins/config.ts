@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseDuration } from '../core/time.js'
 import { DEFAULT_TEAM } from '../core/job.js'
+import { NOTIFY_LEASE_MS } from '../core/notify/notifier.js'
 import { ALLOWED_HOST, isWebhookSecret, WEBHOOK_SECRET_RULE } from '../core/notify/settings.js'
 import { loadTeams, type TeamConfig, type Teams } from '../core/teams/config.js'
 import { DEV_ASYNC_VENDOR_SECRET, loadVendors, type Vendors } from '../vendors/config.js'
@@ -42,7 +43,7 @@ const Env = Type.Object({
   NOTIFY_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   NOTIFY_ALLOWED_HOSTS: Type.Optional(Type.String()),
   NOTIFY_RETRY_DELAYS: Type.String({ default: '5s,30s,2m,10m,30m,1h,3h' }),
-  NOTIFY_LEASE_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  NOTIFY_LEASE_MS: Type.Integer({ minimum: 1000, default: NOTIFY_LEASE_MS }),
   MAX_BATCH: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   MAX_WAITERS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
   HISTORY_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000 })

@@ -30,7 +30,8 @@ export interface Notifier {
   stop (): Promise<void>
 }
 
-const LEASE_MS = 60_000
+/** How long a notifier holds a webhook it took unless told otherwise (NOTIFY_LEASE_MS). */
+export const NOTIFY_LEASE_MS = 60_000
 const MAX_IN_FLIGHT = 64
 const PER_ENDPOINT = 4
 /** The longest a notifier sleeps: other processes' retries and entries come due without waking it. */
@@ -46,7 +47,7 @@ const BUSY_MS = 1_000
  */
 export function startNotifier (deps: NotifierDeps): Notifier {
   const { store, outbox, log } = deps
-  const leaseMs = deps.leaseMs ?? LEASE_MS
+  const leaseMs = deps.leaseMs ?? NOTIFY_LEASE_MS
   // A try ends well within its lease: no other notifier sends the same webhook while it is on the wire.
   const tryMs = Math.min(NOTIFY_TIMEOUT_MS, Math.floor(leaseMs / 2))
   const maxInFlight = deps.maxInFlight ?? MAX_IN_FLIGHT
