@@ -27,7 +27,7 @@ const Env = Type.Object({
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'vfs' }),
   LEASE_MS: Type.Integer({ minimum: 100, default: 30_000 }),
-  LIMIT_MARGIN_MS: Type.Integer({ minimum: 0, maximum: 10_000, default: 40 }),
+  LIMIT_MARGIN_MS: Type.Integer({ minimum: 0, maximum: 10_000, default: 60 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   MAX_DELIVERIES: Type.Integer({ minimum: 1, default: 5 }),

@@ -26,7 +26,8 @@ export interface Bucket {
 
 /**
  * The share of the margin a call may take to leave; the rest is for its way to the vendor, which on a busy
- * machine took more than the 14 ms that a share of 65% left it (21 calls in a second of a 20/s vendor).
+ * machine took more than the 14 ms that a share of 65% of 40 ms left it, and then more than the 20 ms that
+ * half of it left (21 calls in a second of a 20/s vendor, twice): hence LIMIT_MARGIN_MS's 60 ms default.
  */
 const LEAVE_SHARE = 0.5
 /** How far ahead of its time a slot may be granted, in margins. */

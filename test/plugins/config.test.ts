@@ -44,7 +44,7 @@ test('REDIS_URL selects redis mode without mock vendors in process; REDIS_CLUSTE
 })
 
 test('dispatch settings: leases apart from vendor timeouts, a margin, a grace for stopping, and every vendor\'s concurrency by default', async (t) => {
-  t.same(loadConfig({}).dispatch, { leaseMs: 30_000, marginMs: 40, shutdownGraceMs: 10_000, maxInFlight: 100, maxDeliveries: 5 })
+  t.same(loadConfig({}).dispatch, { leaseMs: 30_000, marginMs: 60, shutdownGraceMs: 10_000, maxInFlight: 100, maxDeliveries: 5 })
   const custom = loadConfig({ LEASE_MS: '2000', LIMIT_MARGIN_MS: '0', SHUTDOWN_GRACE_MS: '500', WORKER_CONCURRENCY: '8', MAX_DELIVERIES: '3' })
   t.same(custom.dispatch, { leaseMs: 2000, marginMs: 0, shutdownGraceMs: 500, maxInFlight: 8, maxDeliveries: 3 })
   t.throws(() => loadConfig({ LEASE_MS: '50' }), { message: /LEASE_MS/ })
