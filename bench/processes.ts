@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -86,11 +87,20 @@ export function buildService (): void {
 }
 
 /**
- * One of the service's entry points as `npm start` runs it: built into dist/ (buildService) and run by plain
- * node. Run through tsx instead, every closure the service makes per call also pays esbuild's name helper.
+ * One of the service's entry points as its npm script runs it (`npm start`, `npm run worker`): built into dist/
+ * (buildService) and run by plain node with the script's node flags. Run through tsx instead, every closure
+ * the service makes per call also pays esbuild's name helper.
  */
 export function startBuilt (name: string, entry: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Child {
-  return start(name, process.execPath, [...nodeArgs, join(ROOT, 'dist', entry.replace(/\.ts$/, '.js'))], { ...QUIET, ...env })
+  const built = `dist/${entry.replace(/\.ts$/, '.js')}`
+  return start(name, process.execPath, [...scriptFlags(built), ...nodeArgs, join(ROOT, built)], { ...QUIET, ...env })
+}
+
+/** The node flags the npm script that runs `built` gives it (package.json is their one home), such as the worker's heap tuning. */
+function scriptFlags (built: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const words = Object.values(scripts).map((line) => line.split(' ')).find((w) => w[0] === 'node' && w.at(-1) === built)
+  return words?.slice(1, -1) ?? []
 }
 
 /** Stops every child still running, gracefully first (a --cpu-prof profile is written on a clean exit). */

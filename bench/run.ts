@@ -66,7 +66,7 @@ async function main (): Promise<Results> {
       connections: CONNECTIONS,
       workerCalls: WORKER_CALLS,
       fleetConcurrency: FLEET_CONCURRENCY,
-      processes: 'each API, worker and the baseline its own process (the service built by tsc and run from dist/ as `npm start` does, the baseline with `node --import tsx`), LOG_LEVEL=warn; mock vendors one process; autocannon in the bench process'
+      processes: 'each API, worker and the baseline its own process (the service built by tsc and run from dist/ as its npm script runs it, node flags included, the baseline with `node --import tsx`), LOG_LEVEL=warn; mock vendors one process; autocannon in the bench process'
     },
     http: {},
     e2e: {},

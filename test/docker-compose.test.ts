@@ -84,7 +84,10 @@ test('the api and the worker run in full mode from the one image, the worker on 
   }
   t.equal(services.api?.environment?.WORKER, 'off')
   t.equal(services.worker?.environment?.WORKER_PORT, '3003')
-  t.same(services.worker?.command, ['node', 'dist/workers/worker.js'])
+  // The container runs the worker as `npm run worker` does, node flags included (package.json is their home).
+  const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+  t.same(services.worker?.command, scripts.worker?.split(' '))
+  t.match(scripts.worker, /^node .*dist\/workers\/worker\.js$/)
   for (const name of ['sync-vendor', 'async-vendor']) t.same(services[name]?.command, ['node', 'dist/vendors/mock/server.js'], name)
   const images = new Set(['api', 'worker', 'sync-vendor', 'async-vendor'].map((name) => `${services[name]?.build} ${services[name]?.image}`))
   t.same([...images], ['. vendor-fetch-service'])
