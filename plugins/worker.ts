@@ -85,8 +85,8 @@ async function workerPlugin (app: FastifyInstance, opts: { enabled: boolean }): 
       warm: async (name, n) => runtimes.get(name)?.client.warm(n),
       // Embedded mode is the whole fleet in one process: a delivery that threw is ended here, not left to its lease.
       run: config.mode === 'embedded'
-        ? (delivery, signal) => runDelivery(deps, delivery, signal).catch((err: unknown) => failCrashed(backend.store, log, delivery, err))
-        : (delivery, signal) => runDelivery(deps, delivery, signal)
+        ? (delivery, stop) => runDelivery(deps, delivery, stop).catch((err: unknown) => failCrashed(backend.store, log, delivery, err))
+        : (delivery, stop) => runDelivery(deps, delivery, stop)
     })
     sweeper = startSweeper(backend.store, backend.queue, names, config.sweepIntervalMs, log, observer)
     trim = startIndexTrim(backend.queue, names, { ttlMs: config.jobTtlMs, keep: config.jobIndexMax, intervalMs: TRIM_INTERVAL_MS }, log)

@@ -9,10 +9,11 @@ import { buildRequest, type CallInput, type OutgoingRequest } from './adapters/r
 import { describeFailure } from './adapters/text.js'
 import type { VendorConfig } from './config.js'
 import { UnrecoverableVendorError, VendorError } from './errors.js'
+import type { CallStop } from './stop.js'
 
 export type VendorCall = CallInput & {
-  /** Aborts the call, as a stopping worker does once its grace is over. */
-  signal?: AbortSignal
+  /** Stops the call, as a stopping worker does once its grace is over. */
+  stop?: CallStop
   /** The job's team, for the metrics the call is counted in. */
   team?: string
   /** When the call was granted (performance.now()), for the lateness it is observed with. */
@@ -48,7 +49,7 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
   })
   const dispatcher = pool.compose(departureCheck(vendor.name))
 
-  const send = async (request: OutgoingRequest, signal: AbortSignal | undefined, departure: Departure | undefined): Promise<VendorAnswer> => {
+  const send = async (request: OutgoingRequest, stop: CallStop | undefined, departure: Departure | undefined): Promise<VendorAnswer> => {
     try {
       const res = await dispatcher.request({
         method: request.method as 'GET',
@@ -57,7 +58,7 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
         ...(request.body === undefined ? {} : { body: request.body }),
         // The timeout and the stop are kept by departureCheck through the request's own controller.
         limitMs: vendor.timeoutMs,
-        ...(signal === undefined ? {} : { stop: signal }),
+        ...(stop === undefined ? {} : { stop }),
         ...(departure === undefined ? {} : { departure })
       } as Parameters<typeof dispatcher.request>[0])
       // A declared length over the limit fails at once, without waiting for the body.
@@ -67,7 +68,7 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
       }
       return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
     } catch (err) {
-      if (signal?.aborted || err instanceof LateDepartureError) throw err
+      if (stop?.aborted === true || err instanceof LateDepartureError) throw err
       // The same question gets the same oversize answer: retrying would only pay for it again.
       if (err instanceof errors.ResponseExceededMaxSizeError) {
         throw new UnrecoverableVendorError(`${vendor.name} answered more than its maxResponseBytes (${vendor.maxResponseBytes} bytes)`)
@@ -78,13 +79,13 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
 
   /** A vendor refusing its OAuth2 token gets one more try within the attempt, with the token fetched anew. */
   const exchange = async <T>(build: () => Promise<OutgoingRequest>, read: (sent: OutgoingRequest, answer: VendorAnswer) => Promise<T>, call: VendorCall): Promise<T> => {
-    const { signal, departBy, departed } = call
+    const { stop, departBy, departed } = call
     // A token fetched anew within the attempt goes out at once: its grant was for the first try.
     for (let tries = 1; ; tries++) {
       const request = await build()
       const departure = tries > 1 || departBy === undefined ? undefined : { by: departBy, ...(departed === undefined ? {} : { report: departed }) }
       try {
-        return await read(request, await send(request, signal, departure))
+        return await read(request, await send(request, stop, departure))
       } catch (err) {
         if (!(err instanceof TokenRejectedError) || tries > 1) throw err
       }

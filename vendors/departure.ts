@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici'
 import { VendorError } from './errors.js'
+import type { CallStop } from './stop.js'
 
 /**
  * The call could not leave for the vendor in time: it would have reached the vendor later than its grant
@@ -33,8 +34,8 @@ interface CallTimes {
   departure?: Departure
   /** The call's whole time, headers and body, from its dispatch; past it the request is aborted with a TimeoutError. */
   limitMs?: number
-  /** Aborts the request with its reason (a stopping worker, a lost lease), heard here rather than by undici's own signal handling, which costs far more per call. */
-  stop?: AbortSignal
+  /** Aborts the request with its reason (a stopping worker, a lost lease), heard here rather than through an AbortSignal, which costs far more per call. */
+  stop?: CallStop
 }
 
 /**
@@ -50,17 +51,16 @@ export function departureCheck (vendor: string): Dispatcher.DispatcherComposeInt
     if (departure === undefined && limitMs === undefined && stop === undefined) return dispatch(options, handler)
     let abort: ((err: Error) => void) | undefined
     /** Why the request must end: set once, then told to undici as soon as the request has a controller. */
-    let overdue: Error | undefined = stop?.aborted === true ? stop.reason as Error : undefined
+    let overdue: Error | undefined = stop?.reason
     const end = (err: Error): void => {
       overdue ??= err
       abort?.(overdue)
     }
     const timer = limitMs === undefined ? undefined : setTimeout(() => end(new DOMException('The call timed out', 'TimeoutError')), limitMs)
-    const onStop = (): void => end(stop?.reason as Error)
-    stop?.addEventListener('abort', onStop, { once: true })
+    stop?.hear(end)
     const over = (): void => {
       clearTimeout(timer)
-      stop?.removeEventListener('abort', onStop)
+      stop?.hear(undefined)
     }
     /** Why the request may not start: past its time limit while it waited for a connection, or late. */
     const refusal = (): Error | undefined => {

@@ -4,6 +4,7 @@ import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
 import { type AttemptVendor, callVendor, pollVendor } from './call.js'
 import type { Delivery, Settlement } from './queue.js'
+import type { CallStop } from '../../vendors/stop.js'
 
 export interface AttemptDeps {
   store: JobStore
@@ -31,7 +32,7 @@ const ORPHAN_RETRY_MS = 1_000
  * on the job (fenced by the delivery's holder) and says what the queue should do next. Every write is a
  * compare-and-set, so a stale or duplicate delivery changes nothing.
  */
-export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: AbortSignal): Promise<Settlement> {
+export async function runDelivery (deps: AttemptDeps, d: Delivery, stop: CallStop): Promise<Settlement> {
   const { store } = deps
   const vendor = deps.vendor(d.vendor)
   if (d.kind === 'expire' || d.kind === 'quota' || d.kind === 'budget' || vendor === undefined || d.deliveries > deps.maxDeliveries) {
@@ -63,7 +64,7 @@ export async function runDelivery (deps: AttemptDeps, d: Delivery, signal: Abort
     }
     return { delivery: d }
   }
-  const run = { store, vendor, job: claim.job, delivery: d, signal, log: deps.log, queueSettles: deps.queueSettles, keys: deps.keyRules }
+  const run = { store, vendor, job: claim.job, delivery: d, stop, log: deps.log, queueSettles: deps.queueSettles, keys: deps.keyRules }
   return d.kind === 'poll' ? pollVendor(run) : callVendor(run)
 }
 

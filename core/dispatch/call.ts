@@ -11,6 +11,7 @@ import type { VendorCall, VendorClient } from '../../vendors/client.js'
 import type { VendorConfig } from '../../vendors/config.js'
 import { LateDepartureError } from '../../vendors/departure.js'
 import { UnrecoverableVendorError, VendorError } from '../../vendors/errors.js'
+import type { CallStop } from '../../vendors/stop.js'
 import { retryDelay } from './backoff.js'
 import { type Delivery, LeaseLostError, type Settlement } from './queue.js'
 import { charge, fromMicros, priceFor, toMicros } from './spend.js'
@@ -28,7 +29,7 @@ export interface ClaimedRun {
   vendor: AttemptVendor
   job: Job
   delivery: Delivery
-  signal: AbortSignal
+  stop: CallStop
   log: Log
   /** The queue records the change on the job with its settlement (DispatchQueue.claims). */
   queueSettles: boolean
@@ -72,7 +73,7 @@ function input (run: ClaimedRun): VendorCall {
     payload: job.payload,
     team: job.team,
     attempt: Math.max(1, job.attempts),
-    signal: run.signal,
+    stop: run.stop,
     ...(typeof type === 'string' ? { type } : {}),
     ...(job.vendorRef === undefined ? {} : { vendorRef: job.vendorRef }),
     ...(job.pages === undefined ? {} : { pages: job.pages }),
@@ -138,7 +139,7 @@ export async function pollVendor (run: ClaimedRun): Promise<Settlement> {
   try {
     outcome = await vendor.client.poll(input(run))
   } catch (err) {
-    if (run.signal.aborted || !(err instanceof VendorError) || err instanceof UnrecoverableVendorError || err instanceof LateDepartureError) return failedCall(run, err)
+    if (run.stop.aborted || !(err instanceof VendorError) || err instanceof UnrecoverableVendorError || err instanceof LateDepartureError) return failedCall(run, err)
     // A poll that failed is asked again; the deadline still bounds the whole wait.
     const at = Date.now() + Math.max(interval, askedWait(vendor, err) ?? 0)
     return settle(run, { lastError: err.message, nextAttemptAt: at }, { ...verdict(vendor, err), next: { at, kind: 'poll' }, status: 'processing' }, 'call')
@@ -174,7 +175,7 @@ function failedCall (run: ClaimedRun, err: unknown): Promise<Settlement> {
   const now = Date.now()
   // Another delivery holds the job now: this one records nothing and queues nothing, it only lets go of its entry and slot.
   // The call was on the wire all the same: it is paid for.
-  if (run.signal.reason instanceof LeaseLostError) return Promise.resolve({ delivery: run.delivery, ...paidCall(run) })
+  if (run.stop.reason instanceof LeaseLostError) return Promise.resolve({ delivery: run.delivery, ...paidCall(run) })
   if (err instanceof LateDepartureError) {
     // Nothing reached the vendor: no attempt is spent, and the job goes back for a new grant at once.
     const kind = run.delivery.kind === 'poll' ? 'poll' as const : 'call' as const
@@ -182,7 +183,7 @@ function failedCall (run: ClaimedRun, err: unknown): Promise<Settlement> {
     jobLog(log, job.id, config.name).debug({ lateMs: Math.round(err.lateMs) }, 'call could not leave within its grant; granted again')
     return settle(run, change, { regrant: true, next: { at: now, kind }, status: job.status }, 'nothing')
   }
-  if (run.signal.aborted) {
+  if (run.stop.aborted) {
     const lastError = `interrupted: the worker stopped while the call to ${config.name} was on the wire`
     const kind = run.delivery.kind === 'poll' ? 'poll' as const : 'call' as const
     return settle(run, { lastError, nextAttemptAt: now }, { next: { at: now, kind }, status: 'processing' }, 'call')

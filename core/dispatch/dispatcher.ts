@@ -1,3 +1,4 @@
+import { CallStop } from '../../vendors/stop.js'
 import { jobLog, type Log } from '../log.js'
 import { tracedDelivery } from '../tracing.js'
 import { type DispatchObserver, NO_OBSERVER, observeEnd } from './observer.js'
@@ -8,8 +9,8 @@ import { fromMicros } from './spend.js'
 export interface DispatcherOptions {
   queue: DispatchQueue
   vendors: VendorLimits[]
-  /** Runs one delivery to its end; aborted when the worker stops and its grace is over. */
-  run (delivery: Delivery, signal: AbortSignal): Promise<Settlement>
+  /** Runs one delivery to its end; stopped when its lease is lost, or when the worker stops and its grace is over. */
+  run (delivery: Delivery, stop: CallStop): Promise<Settlement>
   leaseMs: number
   /** Calls in flight from this process, all vendors together. */
   maxInFlight: number
@@ -42,7 +43,7 @@ const OUTAGE_PAUSE_MS = 500
 
 interface Lane {
   limits: VendorLimits
-  active: Map<string, { delivery: Delivery, abort: AbortController }>
+  active: Map<string, { delivery: Delivery, stop: CallStop }>
   /** When to ask this vendor again; Infinity: when one of its calls here ends. */
   readyAt: number
   lastReclaim: number
@@ -83,8 +84,8 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
 
   /** `notBefore`: the call may not leave before then (performance.now()); its delivery holds its place meanwhile. */
   const start = (lane: Lane, delivery: Delivery, takenAt: number, notBefore: number): void => {
-    const abort = new AbortController()
-    lane.active.set(delivery.holder, { delivery, abort })
+    const stop = new CallStop()
+    lane.active.set(delivery.holder, { delivery, stop })
     inFlight++
     let released = false
     const release = (): void => {
@@ -99,7 +100,7 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
     }
     // A first delivery's wait is the queue's; a takeover's is the dead holder's lease.
     if (delivery.deliveries === 1) observer.waited(delivery.vendor, Math.max(0, takenAt - delivery.queuedAt) / 1000)
-    const call = (): Promise<Settlement> => opts.run(delivery, abort.signal)
+    const call = (): Promise<Settlement> => opts.run(delivery, stop)
     // One async function per delivery, not a chain of handlers: a worker starts thousands a second.
     let task!: Promise<void>
     task = (async () => {
@@ -213,7 +214,7 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
           for (const d of lost) {
             jobLog(log, d.jobId, d.vendor).warn({}, 'a delivery\'s lease was taken over while its call was on the wire; the call is stopped')
             observer.leaseLost(d.vendor)
-            lane.active.get(d.holder)?.abort.abort(new LeaseLostError())
+            lane.active.get(d.holder)?.stop.abort(new LeaseLostError())
           }
         })
         .catch((err: unknown) => log.warn({ err, vendor: lane.limits.name }, 'cannot renew leases'))
@@ -237,7 +238,7 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
       ])
       if (!graceful) {
         log.warn({ calls: inFlight }, 'grace period over: aborting the calls still on the wire and handing their jobs back')
-        for (const lane of lanes) for (const { abort } of lane.active.values()) abort.abort(new Error('worker stopping'))
+        for (const lane of lanes) for (const { stop } of lane.active.values()) stop.abort(new Error('worker stopping'))
         await Promise.allSettled([...tasks])
       }
       clearInterval(renewer)

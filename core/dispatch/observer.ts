@@ -66,7 +66,7 @@ export function observedClient (client: VendorClient, vendor: string, answersLat
       observer.called(vendor, success, '2xx', seconds(), call.team)
       return result as never
     } catch (err) {
-      const outcome: CallOutcome = call.signal?.aborted === true ? 'interrupted' : err instanceof LateDepartureError ? 'late' : err instanceof UnrecoverableVendorError ? 'rejected' : 'failed'
+      const outcome: CallOutcome = call.stop?.aborted === true ? 'interrupted' : err instanceof LateDepartureError ? 'late' : err instanceof UnrecoverableVendorError ? 'rejected' : 'failed'
       observer.called(vendor, outcome, statusClass(err instanceof VendorError ? err.status : undefined), seconds(), call.team)
       throw err
     }

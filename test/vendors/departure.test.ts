@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'tap'
 import { buildConnector, Pool } from 'undici'
 import { departureCheck, LateDepartureError } from '../../vendors/departure.js'
+import { CallStop } from '../../vendors/stop.js'
 import type { TestContext } from '../helper.js'
 
 /** A local vendor that counts the requests reaching it. */
@@ -79,7 +80,7 @@ async function slowVendor (t: TestContext, bodyAfterMs?: number): Promise<string
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-const withTimes = (times: { limitMs?: number, stop?: AbortSignal }) => ({ method: 'GET', path: '/', ...times }) as Parameters<Pool['request']>[0]
+const withTimes = (times: { limitMs?: number, stop?: CallStop }) => ({ method: 'GET', path: '/', ...times }) as Parameters<Pool['request']>[0]
 
 test('a request still going at its time limit is aborted with a TimeoutError, whether its headers or its body are late', async (t) => {
   for (const [what, bodyAfterMs] of [['no headers', undefined], ['a body that stalls', 5_000]] as const) {
@@ -104,11 +105,11 @@ test('a stop aborts the request with its reason, told before it went out or whil
   const pool = new Pool(await slowVendor(t))
   t.teardown(() => pool.close())
   const dispatcher = pool.compose(departureCheck('v'))
-  const early = new AbortController()
+  const early = new CallStop()
   early.abort(new Error('worker stopping'))
-  await t.rejects(dispatcher.request(withTimes({ stop: early.signal })), { message: 'worker stopping' }, 'stopped before it was sent')
-  const later = new AbortController()
-  const asked = dispatcher.request(withTimes({ stop: later.signal, limitMs: 10_000 }))
+  await t.rejects(dispatcher.request(withTimes({ stop: early })), { message: 'worker stopping' }, 'stopped before it was sent')
+  const later = new CallStop()
+  const asked = dispatcher.request(withTimes({ stop: later, limitMs: 10_000 }))
   setTimeout(() => later.abort(new Error('lease lost')), 50)
   await t.rejects(asked, { message: 'lease lost' }, 'stopped on the wire')
 })
