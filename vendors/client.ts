@@ -1,5 +1,6 @@
-import { errors, Pool } from 'undici'
-import { type Departure, departureCheck, LateDepartureError } from './departure.js'
+import { type Dispatcher, errors, Pool } from 'undici'
+import { type Departure, LateDepartureError } from './departure.js'
+import { exchangeWithin } from './exchange.js'
 import { createWarmConnector } from './warm.js'
 import { type CallOutcome, readAnswer, type VendorAnswer } from './adapters/answer.js'
 import type { CompiledVendor } from './adapters/compiled.js'
@@ -47,26 +48,15 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
     maxResponseSize: vendor.maxResponseBytes,
     connect: connector.connect
   })
-  const dispatcher = pool.compose(departureCheck(vendor.name))
 
   const send = async (request: OutgoingRequest, stop: CallStop | undefined, departure: Departure | undefined): Promise<VendorAnswer> => {
     try {
-      const res = await dispatcher.request({
-        method: request.method as 'GET',
+      return await exchangeWithin(pool, {
+        method: request.method as Dispatcher.HttpMethod,
         path: request.path,
         headers: request.headers,
-        ...(request.body === undefined ? {} : { body: request.body }),
-        // The timeout and the stop are kept by departureCheck through the request's own controller.
-        limitMs: vendor.timeoutMs,
-        ...(stop === undefined ? {} : { stop }),
-        ...(departure === undefined ? {} : { departure })
-      } as Parameters<typeof dispatcher.request>[0])
-      // A declared length over the limit fails at once, without waiting for the body.
-      if (Number(res.headers['content-length']) > vendor.maxResponseBytes) {
-        res.body.destroy()
-        throw new errors.ResponseExceededMaxSizeError()
-      }
-      return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
+        ...(request.body === undefined ? {} : { body: request.body })
+      }, { vendor: vendor.name, limitMs: vendor.timeoutMs, maxBytes: vendor.maxResponseBytes, ...(stop === undefined ? {} : { stop }), ...(departure === undefined ? {} : { departure }) })
     } catch (err) {
       if (stop?.aborted === true || err instanceof LateDepartureError) throw err
       // The same question gets the same oversize answer: retrying would only pay for it again.

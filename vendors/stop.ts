@@ -3,9 +3,14 @@
  * needs, without its cost: on Node 20 an AbortController per call and a listener on its signal cost more
  * CPU than the rest of the call's own code, and a worker makes thousands of calls a second.
  */
+/** Hears a stop: an object rather than a function, so that a call's handler listens without a closure. */
+export interface StopListener {
+  stopped (reason: Error): void
+}
+
 export class CallStop {
   private why: Error | undefined = undefined
-  private heard: ((reason: Error) => void) | undefined = undefined
+  private heard: StopListener | undefined = undefined
 
   get aborted (): boolean {
     return this.why !== undefined
@@ -19,11 +24,11 @@ export class CallStop {
   abort (reason: Error): void {
     if (this.why !== undefined) return
     this.why = reason
-    this.heard?.(reason)
+    this.heard?.stopped(reason)
   }
 
   /** Who hears the stop, one at a time; undefined: nobody any more. */
-  hear (listener: ((reason: Error) => void) | undefined): void {
+  hear (listener: StopListener | undefined): void {
     this.heard = listener
   }
 }

@@ -6,7 +6,7 @@ test('a stop tells its reason once, to whoever hears it then, and keeps the firs
   t.equal(stop.aborted, false)
   t.equal(stop.reason, undefined)
   const heard: string[] = []
-  stop.hear((reason) => heard.push(reason.message))
+  stop.hear({ stopped: (reason) => heard.push(reason.message) })
   stop.abort(new Error('lease lost'))
   stop.abort(new Error('worker stopping'))
   t.equal(stop.aborted, true)
@@ -17,13 +17,13 @@ test('a stop tells its reason once, to whoever hears it then, and keeps the firs
 test('a listener taken back hears nothing, and a new one replaces the old', async (t) => {
   const stop = new CallStop()
   const heard: string[] = []
-  stop.hear(() => heard.push('first'))
+  stop.hear({ stopped: () => heard.push('first') })
   stop.hear(undefined)
-  stop.hear(() => heard.push('second'))
+  stop.hear({ stopped: () => heard.push('second') })
   stop.abort(new Error('stop'))
   t.same(heard, ['second'])
   const quiet = new CallStop()
-  quiet.hear(() => heard.push('taken back'))
+  quiet.hear({ stopped: () => heard.push('taken back') })
   quiet.hear(undefined)
   quiet.abort(new Error('stop'))
   t.same(heard, ['second'], 'nobody hears a stop after its listener was taken back')
