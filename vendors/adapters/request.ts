@@ -22,7 +22,7 @@ export interface CallInput {
   pages?: PageProgress
 }
 
-/** Ready for undici: `pool.request({ method, path, headers, body })` on a pool for `origin`. */
+/** Ready for undici: a dispatch's `{ method, path, headers, body }` on a pool for `origin`. */
 export interface OutgoingRequest {
   method: string
   origin: string
