@@ -1,11 +1,13 @@
 import type { Dispatcher } from 'undici'
 import { errors, util } from 'undici'
+import type { VendorAnswer } from './adapters/answer.js'
 import type { IncomingHeaders } from './adapters/signatures.js'
 import { type Departure, LateDepartureError } from './departure.js'
 import type { CallStop } from './stop.js'
 
 /** A request's times: its departure deadline, its whole time (headers and body), and what stops it. */
 export interface ExchangeTimes {
+  /** The vendor's name, for a late call's error. */
   vendor: string
   departure?: Departure
   /** From its dispatch; past it the request is aborted with a TimeoutError. */
@@ -13,13 +15,6 @@ export interface ExchangeTimes {
   stop?: CallStop
   /** A declared content-length over this fails at once (undici's maxResponseSize counts the rest on the wire). */
   maxBytes: number
-}
-
-/** What the vendor answered, its body read whole as text. */
-export interface RawAnswer {
-  status: number
-  headers: IncomingHeaders
-  body: string
 }
 
 const BOM = [0xef, 0xbb, 0xbf]
@@ -39,7 +34,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private headers: IncomingHeaders = {}
   private readonly chunks: Buffer[] = []
 
-  constructor (private readonly times: ExchangeTimes, private readonly resolve: (answer: RawAnswer) => void, private readonly reject: (err: Error) => void) {
+  constructor (private readonly times: ExchangeTimes, private readonly resolve: (answer: VendorAnswer) => void, private readonly reject: (err: Error) => void) {
     this.overdue = times.stop?.reason
     this.timer = setTimeout(timedOut, times.limitMs, this)
     times.stop?.hear(this)
@@ -105,7 +100,7 @@ function timedOut (exchange: Exchange): void {
 }
 
 /** Sends one request through `dispatcher` within its times and reads the answer whole. */
-export function exchangeWithin (dispatcher: Dispatcher, request: Dispatcher.DispatchOptions, times: ExchangeTimes): Promise<RawAnswer> {
+export function exchangeWithin (dispatcher: Dispatcher, request: Dispatcher.DispatchOptions, times: ExchangeTimes): Promise<VendorAnswer> {
   return new Promise((resolve, reject) => {
     dispatcher.dispatch(request, new Exchange(times, resolve, reject))
   })
