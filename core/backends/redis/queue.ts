@@ -42,9 +42,9 @@ export const TAKEN = 10
 /** One delivery's fields in settle.lua's arguments, in their order; the script reads them by position. */
 type SettleFields = [entry: string, deliveries: number, job: string, createdAt: number, outcome: string, probe: string, pauseUntil: number | '',
   nextAt: number | '', nextKind: string, deadline: number | '', deadLetter: string, status: string, vendorRef: string, refUntil: number | '',
-  trace: string, team: string, refund: string, jobKey: string, change: string, spend: string]
+  trace: string, team: string, refund: string, change: string, spend: string]
 /** Their count, which the compiler holds to the tuple (and replies.test.ts the script to both). */
-export const SETTLED: SettleFields['length'] = 20
+export const SETTLED: SettleFields['length'] = 19
 const statusKeys = (k: ReturnType<RedisKeys['vendor']>): [string, string, string, string] =>
   [k.status('pending'), k.status('processing'), k.status('complete'), k.status('failed')]
 const BLOCKED = new Set(['empty', 'paused', 'breaker', 'rate', 'quota', 'concurrency'])
@@ -172,7 +172,7 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     const d = s.delivery
     return [d.entry, d.deliveries, d.jobId, d.createdAt, s.outcome ?? '', d.probe ? '1' : '0', s.pauseUntil ?? '',
       s.next?.at ?? '', s.next?.kind === 'poll' ? 'p' : 'c', s.deadline ?? '', s.deadLetter ?? '', s.status ?? '',
-      s.ref?.vendorRef ?? '', s.ref?.until ?? '', d.trace ?? '', d.team, s.regrant === true ? JSON.stringify(refund(limits, d)) : '', ...jobChange(s),
+      s.ref?.vendorRef ?? '', s.ref?.until ?? '', d.trace ?? '', d.team, s.regrant === true ? JSON.stringify(refund(limits, d)) : '', jobChange(s),
       spendArg(limits, s)]
   }
   /** settle.lua's last field: what the call spent against its reservation, in the ledgers the take reserved in. */
@@ -196,14 +196,14 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
     const k = keys.vendor(limits.name)
     return [...limits.quotas.map((q) => k.quota(q.windowMs)), ...(limits.teamQuotas?.get(team) ?? []).map((q) => k.teamQuota(team, q.windowMs))]
   }
-  /** settle-job.lua's two fields: the job's key and its change as JSON, or both '' when the store settled it. */
-  const jobChange = (s: Settlement): [string, string] => {
-    if (!claims || s.change === undefined) return ['', '']
+  /** settle-job.lua's change as JSON (`e`: it ends the job, by the settings the settlement sends once), or '' when the store settled it. */
+  const jobChange = (s: Settlement): string => {
+    if (!claims || s.change === undefined) return ''
     const { set, remove } = changeFields(s.change)
-    // Claims happen on one Redis only: the end indexes its completion webhook itself (end-job.lua).
-    const ending = endsJob(s.change) ? { e: endSettings(keys, s.delivery.jobId, true) } : {}
-    return [keys.job(s.delivery.jobId), JSON.stringify({ s: set, r: remove, ...ending })]
+    return JSON.stringify(endsJob(s.change) ? { s: set, r: remove, e: 1 } : { s: set, r: remove })
   }
+  // Claims happen on one Redis only: an end indexes its completion webhook itself (end-job.lua).
+  const ending = endSettings(keys, '', true)
 
   return {
     kind: 'redis',
@@ -233,7 +233,7 @@ export async function createRedisQueue (redis: RedisClient, opts: RedisQueueOpti
         const reply = await redis.vfsSettle(k.queue, k.state, k.inflight, k.delayed, k.deadlines, k.deadLetter, k.wake,
           scriptNow(), consumer, k.base, keys.wakeChannel, limits.name,
           breaker.windowMs, Math.max(100, Math.floor(breaker.windowMs / 10)), breaker.minCalls, breaker.failureRatio, breaker.halfOpenAfterMs,
-          deadLetterMaxLen, senderNow(), ...args)
+          deadLetterMaxLen, senderNow(), keys.jobPrefix, ending.o, ending.n, ending.c, ...args)
         return settlements.map((_, i) => Number(reply[i + 1]) === 1)
       } catch (err) {
         // A plain ERR is the script (or the protocol) refusing what it was given; OOM, BUSY, LOADING and the like pass.

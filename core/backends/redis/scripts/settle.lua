@@ -31,16 +31,20 @@
     ARGV[10] breaker: half-open interval, ms
     ARGV[11] dead letters kept, approximately
     ARGV[12] the sender's clock, ms: when it sent this call (the job's updatedAt too)
-    ARGV[13...] per delivery, 20 fields: entry id, delivery number, job id, job createdAt,
+    ARGV[13] what every job's key starts with (keys.ts jobPrefix): a job's key is this, its id and '}'
+    ARGV[14] end-job's settings, the same for every delivery: the outbox prefix, then
+    ARGV[15] the channel that wakes notifiers, and
+    ARGV[16] the channel that wakes long polls
+    ARGV[17...] per delivery, 19 fields: entry id, delivery number, job id, job createdAt,
                 outcome ('ok', 'fail' or ''), probe ('1' or '0'), pause until (or ''),
                 next due (or ''), next kind ('c' or 'p'), deadline (or ''), dead-letter reason (or ''),
                 status (or ''), the vendor's own id for the job (or ''), until when to keep it,
                 traceparent (or ''), the job's team, and when the call never left, what it gives
                 back as JSON {quotas: the quota keys that counted it, slot?: its slot in the bucket,
                 tat?: the bucket's time while nothing was granted after it, usage?: the usage hash
-                and field that counted it} (or ''), then the job's hash and the change to record
-                on it (settle-job's JSON), both '' when the job was settled apart (a Redis Cluster: the
-                hash is on another node), then '' or what the call spent against what its take
+                and field that counted it} (or ''), then the change to record on the job (settle-job's
+                JSON), '' when the job was settled apart (a Redis Cluster: its hash is on another node),
+                then '' or what the call spent against what its take
                 reserved, JSON {"d": micros to add (less than 0: given back), "a": when it was
                 reserved, "w": [[window ms, bucket ms], ...] the team's budget ledgers on the vendor}
 
@@ -84,27 +88,28 @@ local function checkTime (text, what)
   if text ~= '' and (n == nil or n ~= n or math.abs(n) == math.huge) then error('settle: ' .. what .. ' is not a time: ' .. text) end
 end
 
+local ending = { o = ARGV[14], n = ARGV[15], c = ARGV[16] }
 local changes, refunds, spends = {}, {}, {}
-for i = 13, #ARGV, 20 do
+for i = 17, #ARGV, 19 do
   checkTime(ARGV[i + 6], 'pause')
   checkTime(ARGV[i + 7], 'next')
   checkTime(ARGV[i + 9], 'deadline')
   checkTime(ARGV[i + 13], 'ref until')
   if ARGV[i + 16] ~= '' then refunds[i] = cjson.decode(ARGV[i + 16]) end
-  if ARGV[i + 17] ~= '' then changes[i] = cjson.decode(ARGV[i + 18]) end
-  if ARGV[i + 19] ~= '' then
-    local spend = cjson.decode(ARGV[i + 19])
-    if type(spend.d) ~= 'number' or type(spend.a) ~= 'number' or spend.d ~= math.floor(spend.d) then error('settle: a spend is not whole micros at a time: ' .. ARGV[i + 19]) end
+  if ARGV[i + 17] ~= '' then changes[i] = cjson.decode(ARGV[i + 17]) end
+  if ARGV[i + 18] ~= '' then
+    local spend = cjson.decode(ARGV[i + 18])
+    if type(spend.d) ~= 'number' or type(spend.a) ~= 'number' or spend.d ~= math.floor(spend.d) then error('settle: a spend is not whole micros at a time: ' .. ARGV[i + 18]) end
     spends[i] = spend
   end
 end
 
-for i = 13, #ARGV, 20 do
+for i = 17, #ARGV, 19 do
   local id, deliveries, job, createdAt = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local outcome, probe, pause = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local nextAt, nextKind, deadline, deadLetter, status = ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11]
   local vendorRef, refUntil, trace, team, refund = ARGV[i + 12], ARGV[i + 13], ARGV[i + 14], ARGV[i + 15], refunds[i]
-  local held = ARGV[i + 17] == '' or settleJob(ARGV[i + 17], id .. '#' .. deliveries, ARGV[12], changes[i])
+  local held = changes[i] == nil or settleJob(ARGV[13] .. job .. '}', id .. '#' .. deliveries, ARGV[12], changes[i], ending, job)
   applied[#applied + 1] = held and 1 or 0
   if owned(KEYS[1], 'workers', ARGV[2], id, deliveries) then
     if deadLetter ~= '' then
