@@ -18,7 +18,7 @@ import { createRedisIndex } from './listing.js'
 import { createRedisOutbox, redisEndHook } from './outbox.js'
 import { createRedisQueue } from './queue.js'
 import { createRedisResults } from './results.js'
-import { createRedisStore, toHash } from './store.js'
+import { createRedisStore, hashArgs, toHash } from './store.js'
 import { createRedisTokenCache } from './token-cache.js'
 
 export interface RedisBackendOptions extends DispatchSettings {
@@ -84,7 +84,7 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   const submitArgs = (job: Job): [string, string, number, string, string, string, string, number, string, string, number, ...string[]] => {
     const k = keys.vendor(job.vendor)
     return [keys.job(job.id), k.wake, opts.jobTtlMs, k.base, keys.wakeChannel, job.vendor,
-      job.id, job.createdAt, job.trace ?? '', job.team, opts.weightOf?.(job.team) ?? 1, ...Object.entries(toHash(job)).flat()]
+      job.id, job.createdAt, job.trace ?? '', job.team, opts.weightOf?.(job.team) ?? 1, ...hashArgs(job)]
   }
   return {
     store,

@@ -33,6 +33,14 @@ export function toHash (job: Job): Record<string, string> {
   return hash
 }
 
+/** toHash as HSET takes it: field, value, field, value... (a loop: entries().flat() was 3% of a POST's CPU). */
+export function hashArgs (job: Job): string[] {
+  const hash = toHash(job)
+  const args: string[] = []
+  for (const field in hash) args.push(field, hash[field] as string)
+  return args
+}
+
 /** The inverse of toHash; a hash missing a required field is corrupt and throws. */
 export function fromHash (hash: Record<string, string>): Job {
   const field = (name: string): string => {
@@ -117,7 +125,7 @@ export function createRedisStore (redis: RedisClient, keys: RedisKeys, ttlMs = D
   return {
     kind: 'redis',
     async create (job) {
-      const created = await redis.vfsCreateJob(keys.job(job.id), ttlMs, ...Object.entries(toHash(job)).flat())
+      const created = await redis.vfsCreateJob(keys.job(job.id), ttlMs, ...hashArgs(job))
       if (created === 0) throw new Error(`job ${job.id} already exists`)
     },
     async get (id) {
