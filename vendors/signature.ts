@@ -31,7 +31,9 @@ export function verify (
     const at = item.indexOf('=')
     if (at <= 0) return { ok: false, reason: `malformed ${name} header` }
     const key = item.slice(0, at).trim()
-    parts.set(key, [...(parts.get(key) ?? []), item.slice(at + 1).trim()])
+    const values = parts.get(key)
+    if (values === undefined) parts.set(key, [item.slice(at + 1).trim()])
+    else values.push(item.slice(at + 1).trim())
   }
   const t = parts.get('t')?.[0]
   const candidates = parts.get('v1') ?? []

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { MappingError } from '../../../vendors/adapters/errors.js'
 import { compileVendor } from '../../../vendors/adapters/mapping.js'
-import { readCallback, verifyCallback } from '../../../vendors/adapters/webhook.js'
+import { readCallback, readForm, verifyCallback } from '../../../vendors/adapters/webhook.js'
 import { sign } from '../../../vendors/signature.js'
 
 const URL = 'http://127.0.0.1:9'
@@ -44,4 +44,18 @@ test('a vendor that is not async takes no callbacks', async (t) => {
   const sync = compileVendor('s', { mode: 'sync', url: URL }, { env: {} })
   t.same(await verifyCallback(sync, '{}', {}), { ok: false, reason: "the vendor's mode is sync: it sends no callbacks" })
   await t.rejects(readCallback(sync, { headers: {}, body: {} }), { name: 'MappingError' })
+})
+
+test('a form callback\'s repeated name lists its values in order, and its params are sorted as Twilio signs them', async (t) => {
+  const { body, params } = readForm('b=2&a=1&b=3&__proto__=x')
+  t.same(Object.entries(body), [['b', ['2', '3']], ['a', '1'], ['__proto__', 'x']])
+  t.equal(Object.getPrototypeOf(body), null, 'a field named __proto__ stays a field')
+  t.same(params.map((p) => `${p.name}=${p.value}`), ['__proto__=x', 'a=1', 'b=2', 'b=3'])
+})
+
+test('a form of one name repeated 200,000 times is read whole, each repeat appended rather than the list copied', async (t) => {
+  // Copying the list per repeat would be 2 x 10^10 element copies: this test would run out of time.
+  const { body, params } = readForm('a&'.repeat(200_000))
+  t.equal((body.a as string[]).length, 200_000)
+  t.equal(params.length, 200_000)
 })
