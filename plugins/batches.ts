@@ -72,24 +72,39 @@ async function batchesPlugin (app: FastifyInstance): Promise<void> {
         if (takeover && await backend.batches.get(id) !== null) return
         const createdAt = Date.now()
         const jobs: Job[] = []
+        // Jobs of vendors that keep results go through the cache and coalescing, one by one, as POST /jobs's do.
+        const kept: Array<{ job: Job, submit: (job: Job) => Promise<void> }> = []
         // Any item may be anything (each is checked below): null names no vendor.
         const named = items.map((body) => (body as { vendor?: unknown } | null)?.vendor).filter((v): v is string => typeof v === 'string')
         const unaffordable = await app.spend.unaffordable(team, named)
-        const answers = items.map((body, index): BatchItem => {
+        const answers: BatchItem[] = []
+        for (const [index, body] of items.entries()) {
           try {
             const problem = check(body)
-            if (problem !== undefined) return { error: { statusCode: 400, code: 'FST_ERR_VALIDATION', message: problem } }
+            if (problem !== undefined) {
+              answers.push({ error: { statusCode: 400, code: 'FST_ERR_VALIDATION', message: problem } })
+              continue
+            }
             const job = app.jobs.prepare(team, body as { vendor: string } & Record<string, unknown>, notifyUrl)(batchJobId(id, index), createdAt, id)
-            if (unaffordable.has(job.vendor)) return refusal(new BudgetExhaustedError(team, job.vendor))
-            jobs.push(job)
-            return { requestId: job.id }
+            if (unaffordable.has(job.vendor)) {
+              answers.push(refusal(new BudgetExhaustedError(team, job.vendor)))
+              continue
+            }
+            const submit = await app.results.submitter(team, job.vendor, job.payload, {})
+            if (submit === undefined) jobs.push(job)
+            else kept.push({ job, submit })
+            answers.push({ requestId: job.id })
           } catch (err) {
-            return refusal(err)
+            answers.push(refusal(err))
           }
-        })
+        }
+        // Before the batch is kept: a takeover of a request that died in between submits only what it had not.
+        await Promise.all(kept.map(async ({ job, submit }) => {
+          if (!takeover || await backend.store.get(job.id) === null) await submit(job)
+        }))
         made = { id, team, createdAt, items: answers }
         await backend.submitBatch(made, jobs)
-        for (const job of jobs) app.metrics.submitted(job.vendor, team)
+        for (const { vendor } of [...jobs, ...kept.map((k) => k.job)]) app.metrics.submitted(vendor, team)
       }
       try {
         let id: string = randomUUID()

@@ -147,3 +147,22 @@ test('scope team keeps each team\'s results apart', { skip }, async (t) => {
   t.match(again, { source: 'cache', result: { request_id: b.result?.request_id } }, 'team b gets its own')
   t.equal(await received(stack), 2)
 })
+
+test('a batch goes through the cache and coalescing as single jobs do: 50 identical items make one call, a later batch none', { skip }, async (t) => {
+  const stack = await startStack(t, { vendors: { syncVendor: CACHED }, mockEnv: { MOCK_LATENCY_MS: '300' } })
+  await stack.startWorker()
+  const postBatch = async (jobs: unknown[]): Promise<string[]> => {
+    const res = await request(`${stack.base}/jobs/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobs }) })
+    const body = await res.body.json() as { jobs: Array<{ request_id?: string }> }
+    t.equal(res.statusCode, 202)
+    return body.jobs.map((item) => item.request_id as string)
+  }
+  const same = { vendor: 'syncVendor', type: 'user_data', userId: 11 }
+  const first = await Promise.all((await postBatch(Array.from({ length: 50 }, () => same))).map((id) => ended(stack.base, id)))
+  t.equal(first.filter((job) => job.status === 'complete').length, 50, 'every job complete')
+  t.equal(new Set(first.map((job) => JSON.stringify(job.result))).size, 1, 'with one result')
+  t.same(first.map((job) => job.source).sort(), [...Array(49).fill('coalesced'), 'vendor'], 'one called the vendor, the others joined it')
+  const second = await Promise.all((await postBatch([same, { ...same, userId: 12 }])).map((id) => ended(stack.base, id)))
+  t.match(second, [{ status: 'complete', source: 'cache', result: first[0]?.result }, { status: 'complete', source: 'vendor' }], 'a later batch takes the kept result')
+  t.equal(await received(stack), 2, 'the vendor saw one call per record')
+})
