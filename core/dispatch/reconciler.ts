@@ -79,6 +79,8 @@ export function createReconciler (deps: ReconcilerDeps): Reconciler {
       // The queue was read while it moved on: a job that changed since it was listed was taken care of.
       const fresh = await store.get(job.id)
       if (fresh === null || fresh.updatedAt !== job.updatedAt) continue
+      // A coalesced job has no entry of its own: it ends with its leader while that one is on its way.
+      if (fresh.leader !== undefined && !isTerminal((await store.get(fresh.leader))?.status ?? 'failed')) continue
       if (repair.action === 'watch') watched.push({ id: job.id, at: repair.at })
       else {
         const lost = 'its queue entry was lost; queued again'

@@ -73,6 +73,18 @@ test('jobs stored without a queue entry (the process died between the two writes
   t.same(await taken(queue), [lost.id, alsoLost.id, queued.id].sort(), 'each queued once; the one within its grace is left alone')
 })
 
+test('a coalesced job is left to its leader while that one is on its way, and queued once its leader ended without it', async (t) => {
+  const { store, queue, reconciler } = memory()
+  const leader = job({ status: 'processing', attempts: 1, waiting: 'callback', deadline: NOW + 60_000 })
+  const follower = job({ leader: leader.id, source: 'coalesced' })
+  for (const j of [leader, follower]) await store.create(j)
+  await queue.watchDeadlines('v', [{ id: leader.id, at: NOW + 60_000 }])
+  t.match(await reconciler.pass(NOW), { listed: 2, requeued: 0 }, 'no call of its own while its leader waits for a callback')
+  await store.transition(leader.id, 'processing', { status: 'failed', error: 'no' })
+  t.match(await reconciler.pass(NOW), { requeued: 1 })
+  t.same(await taken(queue), [follower.id])
+})
+
 test('a job waiting for its callback whose deadline was lost is watched again, and the sweeper fails it at that deadline', async (t) => {
   const { store, queue, reconciler } = memory()
   const waiting = job({ status: 'processing', attempts: 1, waiting: 'callback', deadline: NOW - 1 })
