@@ -83,7 +83,8 @@ export async function submitOnce (
   return runOnce(deps.keys, key, hash, async (id, takeover) => {
     const stored = takeover ? await backend.store.get(id) : null
     if (stored === null) await backend.submit(makeJob(id))
-    else if (stored.status === 'pending') await backend.queue.enqueue(stored.vendor, [queued(stored)])
+    // A coalesced job has no entry of its own: it ends with its leader.
+    else if (stored.status === 'pending' && stored.leader === undefined) await backend.queue.enqueue(stored.vendor, [queued(stored)])
   }, timing)
 }
 

@@ -76,6 +76,15 @@ export function idempotencyContract (name: string, skip: false | string, makeKey
     t.same(await queued(), [id])
   })
 
+  test(`${name}: a key whose request died after storing a coalesced job is taken over without queueing it: it ends with its leader`, { skip }, async (t) => {
+    const { keys, once, backend, hash, queued } = await setup(t)
+    const id = randomUUID()
+    await backend.store.create({ id, vendor: 'syncVendor', team: 'default', status: 'pending', payload: {}, attempts: 0, createdAt: 1, updatedAt: 1, source: 'coalesced', leader: randomUUID() })
+    await keys.reserve('key-1', encodeRecord({ state: 'pending', id, hash, at: Date.now() - FAST.staleMs }), IDEMPOTENCY_TTL_MS)
+    t.same(await once(), { id, created: true })
+    t.same(await queued(), [], 'no call of its own')
+  })
+
   test(`${name}: a request whose submit failed gives the key up, and the retry stores the job under the same id at once`, { skip }, async (t) => {
     const { once, backend, queued } = await setup(t)
     const failing: Backend = { ...backend, submit: async () => { throw new Error('store down') } }
