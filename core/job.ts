@@ -45,11 +45,11 @@ export interface Job {
   notify?: Notify
   /** When it reached complete or failed (its last end, after a replay); the completion webhook is due from then. */
   endedAt?: number
-  /** Where its outcome came from, for a vendor with a result cache: its own call, the cache, or the job it joined. Set at creation. */
+  /** Where its outcome came from, for a vendor with a result cache: its own call, the cache, or the job it joined. */
   source?: JobSource
   /** Its result cache key (vendors/cache.ts), when its vendor keeps results: its end stores the result and ends its followers. Set at creation. */
   cacheKey?: string
-  /** A coalesced job: the job whose call it waits for, and whose outcome it takes. Set at creation. */
+  /** A coalesced job: the job whose call it waits for, and whose outcome it takes; released when that one failed for its own team's account. */
   leader?: string
   /** What its vendor calls cost so far, in the operator's currency (DESIGN "Spend (v3)"); absent: nothing. */
   cost?: number
@@ -122,9 +122,10 @@ export const JOB_FIELDS = {
   cost: { kind: 'json', set: 'change', view: 'cost' },
   trace: { kind: 'text', set: 'creation' },
   batchId: { kind: 'text', set: 'creation', view: 'batch_id' },
-  source: { kind: 'text', set: 'creation', view: 'source' },
+  // A coalesced job whose leader failed for its own team's account makes its own call (core/results.ts).
+  source: { kind: 'text', set: 'change', view: 'source' },
   cacheKey: { kind: 'text', set: 'creation' },
-  leader: { kind: 'text', set: 'creation' }
+  leader: { kind: 'text', set: 'change' }
 } as const satisfies Record<OptionalField, FieldRule>
 
 /** The optional fields whose rule has every property of `R`. */

@@ -1,6 +1,7 @@
 import { completeChange, failChange } from './ending.js'
 import type { JobStore } from './store.js'
 import { isTerminal, type Job, type JobChange, type JobSource } from './job.js'
+import { failedForItsTeam } from './team-failures.js'
 
 /*
  * The result cache and the coalescing of identical jobs (DESIGN "Spend (v3)"), over a backend's
@@ -61,6 +62,8 @@ interface Jobs {
   index (job: Job): Promise<void>
   /** Indexes a completion webhook of a job created already ended. */
   ended (job: Job): Promise<void>
+  /** Queues a stored job that was not queued: a follower released from its leader. */
+  requeue (job: Job): Promise<void>
 }
 
 /** How long after a follower's creation its missing leader may still be on its way to the store. */
@@ -79,6 +82,15 @@ const outcomeOf = (leader: Job): JobChange => leader.status === 'complete'
 async function endFollower (jobs: Jobs, id: string, leader: Job): Promise<boolean> {
   const follower = await jobs.store.get(id)
   if (follower?.leader !== leader.id) return false
+  if (follower.team !== leader.team && failedForItsTeam(leader)) {
+    // Another team's budget or quota is no outcome of the record, and no business of this team's: the
+    // follower leaves its leader and makes its own call, on its own team's account. Processing, as a job
+    // between attempts is: the move is the compare-and-set that releases it once.
+    const released = await jobs.store.transition(id, 'pending', { status: 'processing', leader: null, source: 'vendor' })
+    if (released === null) return false
+    await Promise.all([jobs.index(released), jobs.requeue(released)])
+    return false
+  }
   const ended = await jobs.store.transition(id, 'pending', outcomeOf(leader))
   if (ended === null) return false
   await jobs.index(ended)
@@ -145,7 +157,8 @@ export async function settleFollower (jobs: Jobs, follower: Job, now = Date.now(
   if (leader !== null && !isTerminal(leader.status)) return follower
   // A leader claims its key a moment before it is stored: only one missing well after is gone.
   if (leader === null && now - follower.createdAt < LEADER_GRACE_MS) return follower
-  const gone: Job = { ...follower, id: follower.leader, status: 'failed', error: `the job it joined (${follower.leader}) is gone` }
+  // The leader's id is left out: it may be another team's job.
+  const gone: Job = { ...follower, id: follower.leader, status: 'failed', error: 'the job it joined is gone' }
   await endFollower(jobs, follower.id, leader ?? gone)
   return await jobs.store.get(follower.id) ?? follower
 }

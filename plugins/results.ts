@@ -1,6 +1,7 @@
 import { charge, priceFor } from '../core/dispatch/spend.js'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { queued } from '../core/dispatch/queue.js'
 import { dueAtEnd } from '../core/notify/outbox.js'
 import type { Job } from '../core/job.js'
 import { finishLeader, type Freshness, settleFollower, submitCached } from '../core/results.js'
@@ -43,7 +44,8 @@ async function resultsPlugin (app: FastifyInstance): Promise<void> {
     async ended (job: Job) {
       const due = dueAtEnd(job)
       if (due !== undefined) await backend.outbox.schedule(job.team, [due])
-    }
+    },
+    requeue: (job: Job) => backend.queue.enqueue(job.vendor, [queued(job)])
   }
   const caching = (vendor: string): boolean => {
     const config = vendors.get(vendor)

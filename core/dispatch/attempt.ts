@@ -5,6 +5,7 @@ import type { JobStore } from '../store.js'
 import { type AttemptVendor, callVendor, pollVendor } from './call.js'
 import type { Delivery, Settlement } from './queue.js'
 import type { CallStop } from '../../vendors/stop.js'
+import { BUDGET_CODE, TEAM_QUOTA_CODE } from '../team-failures.js'
 
 export interface AttemptDeps {
   store: JobStore
@@ -18,10 +19,6 @@ export interface AttemptDeps {
   keyRules: KeyRules
 }
 
-/** The stable code a job failed for its team's quota starts its error with. */
-const TEAM_QUOTA_CODE = 'VFS_ERR_TEAM_QUOTA'
-/** The stable code a job failed for its team's budget starts its error with; POST /jobs answers 402 with it too. */
-const BUDGET_CODE = 'VFS_ERR_BUDGET_EXHAUSTED'
 
 /** A missing job younger than this may still be on its way: in a Redis Cluster its record and its entry live on two nodes. */
 const ORPHAN_GRACE_MS = 30_000

@@ -34,11 +34,11 @@ const jobOf = (id: string, over: Partial<Job> = {}): Job => ({ id, vendor: 'v', 
 
 t.test('a follower whose leader is not stored yet waits for it; one whose leader is gone well after fails with the reason', async (t) => {
   const store = createMemoryStore()
-  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {} }
+  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {} }
   const follower = jobOf('f', { source: 'coalesced', leader: 'l' })
   await store.create(follower)
   t.equal((await settleFollower(jobs, follower, 2_000)).status, 'pending', 'a leader on its way')
-  t.match(await settleFollower(jobs, follower, 100_000), { status: 'failed', error: /the job it joined \(l\) is gone/ })
+  t.match(await settleFollower(jobs, follower, 100_000), { status: 'failed', error: 'the job it joined is gone' })
 })
 
 t.test('a leader that cannot be stored frees its key, and the jobs that joined it meanwhile fail with the reason', async (t) => {
@@ -46,7 +46,7 @@ t.test('a leader that cannot be stored frees its key, and the jobs that joined i
   const cache = createMemoryResults(10)
   let release = (): void => {}
   const gate = new Promise<void>((resolve) => { release = resolve })
-  const jobs = { store, submit: async () => { await gate; throw new Error('store full') }, index: async () => {}, ended: async () => {} }
+  const jobs = { store, submit: async () => { await gate; throw new Error('store full') }, index: async () => {}, ended: async () => {}, requeue: async () => {} }
   const leading = submitCached(jobs, cache, jobOf('l'), 'k', { claimMs: 1000 })
   await new Promise((resolve) => setImmediate(resolve))
   t.equal(await submitCached(jobs, cache, jobOf('f', { createdAt: Date.now() }), 'k', { claimMs: 1000 }), 'coalesced')
@@ -60,7 +60,7 @@ t.test('a leader that cannot be stored frees its key, and the jobs that joined i
 t.test('a job that comes after its leader ended, before the leader released its key, takes its result or makes its own call, never its failure', async (t) => {
   const store = createMemoryStore()
   const cache = createMemoryResults(10)
-  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {} }
+  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {} }
   for (const [outcome, expected] of [[{ status: 'complete', result: { v: 1 } }, 'cache'], [{ status: 'failed', error: 'no' }, 'vendor']] as const) {
     const key = `k-${outcome.status}`
     t.equal(await submitCached(jobs, cache, jobOf(`${key}-leader`), key, { claimMs: 60_000 }), 'vendor')
@@ -72,4 +72,32 @@ t.test('a job that comes after its leader ended, before the leader released its 
     if (outcome.status === 'complete') t.match(late, { status: 'complete', result: { v: 1 }, source: 'cache' })
     else t.match(late, { status: 'pending', source: 'vendor' }, 'its own call, untouched by the leader\'s end')
   }
+})
+
+t.test('a leader failed for its own team\'s budget or quota ends its team\'s followers with that, and releases other teams\' to make their own call', async (t) => {
+  const store = createMemoryStore()
+  const cache = createMemoryResults(10)
+  const requeued: string[] = []
+  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async (job: Job) => { requeued.push(job.id) } }
+  const cases = [
+    ['VFS_ERR_BUDGET_EXHAUSTED: team a cannot afford another call of v within its budget', true],
+    ['VFS_ERR_TEAM_QUOTA: team a used its quota on v, and the job would wait past its maxWaitMs (1000 ms) for room', true],
+    ['the vendor answered 400', false]
+  ] as const
+  for (const [i, [error, own]] of cases.entries()) {
+    const key = `k${i}`
+    const [leader, mate, other] = [jobOf(`${key}-l`, { team: 'a' }), jobOf(`${key}-m`, { team: 'a' }), jobOf(`${key}-o`, { team: 'b' })]
+    t.equal(await submitCached(jobs, cache, leader, key, { claimMs: 60_000 }), 'vendor')
+    for (const job of [mate, other]) t.equal(await submitCached(jobs, cache, job, key, { claimMs: 60_000 }), 'coalesced')
+    await finishLeader(jobs, cache, await store.transition(leader.id, 'pending', { status: 'failed', error }) as Job, 60_000)
+    t.match(await store.get(mate.id), { status: 'failed', error }, 'its own team\'s follower takes its failure')
+    const released = await store.get(other.id)
+    if (own) {
+      t.match(released, { status: 'processing', attempts: 0, source: 'vendor' }, 'another team\'s follower is released, and shown nothing of team a')
+      t.equal(released?.leader, undefined)
+      t.ok(requeued.includes(other.id), 'and queued for its own call')
+      t.equal((await settleFollower(jobs, released as Job)).status, 'processing', 'reading it changes nothing')
+    } else t.match(released, { status: 'failed', error }, 'a failure of the record is every follower\'s')
+  }
+  t.same(requeued, ['k0-o', 'k1-o'])
 })
