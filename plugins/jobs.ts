@@ -5,6 +5,7 @@ import { IdempotencyInProgressError, IdempotencyMismatchError, requestHash, subm
 import { StoreFullError } from '../core/store.js'
 import { clip } from '../core/input/clip.js'
 import { parseCacheControl } from '../core/results.js'
+import { holdsNonFinite } from '../core/input/finite.js'
 import { forbiddenKey, type KeyRules } from '../core/input/payload-keys.js'
 import { type Job, JOB_FIELDS, type Notify, isTerminal } from '../core/job.js'
 import { type Caller, sees } from '../core/teams/caller.js'
@@ -124,6 +125,7 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       const runtime = vendors.runtime(vendor)
       if (runtime === undefined) throw new UnknownVendorError(clip(vendor), vendors.names().join(', '))
       checkKeys(payload, keyRules)
+      if (holdsNonFinite(payload)) throw new InvalidPayloadError(vendor, 'it holds a number beyond what JSON can carry (such as 1e400)')
       const problem = runtime.checkPayload(payload)
       if (problem !== undefined) throw new InvalidPayloadError(vendor, clip(problem))
       return (id, createdAt, batchId) => ({

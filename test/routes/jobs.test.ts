@@ -161,6 +161,21 @@ test('a payload key with a NUL byte is a 400 naming it, and nothing is stored', 
   t.same(await queuedIds(app), [], 'nothing was queued')
 })
 
+test('a payload number beyond what JSON can carry (1e400, which parses as Infinity) is a 400, alone or in a batch, and nothing is stored', async (t) => {
+  const app = await buildTestApp(t, idle())
+  const res = await app.inject({ method: 'POST', url: '/jobs', headers: json, payload: '{"vendor":"syncVendor","type":"user_data","userId":[1,{"n":-1e400}]}' })
+  t.equal(res.statusCode, 400)
+  t.same(res.json(), {
+    statusCode: 400,
+    code: 'VFS_ERR_INVALID_PAYLOAD',
+    error: 'Bad Request',
+    message: 'invalid job for syncVendor: it holds a number beyond what JSON can carry (such as 1e400)'
+  })
+  const batch = await app.inject({ method: 'POST', url: '/jobs/batch', headers: json, payload: '{"jobs":[{"vendor":"syncVendor","type":"user_data","userId":1e400},{"vendor":"syncVendor","type":"user_data","userId":1}]}' })
+  t.match(batch.json(), { jobs: [{ error: { statusCode: 400, code: 'VFS_ERR_INVALID_PAYLOAD' } }, { request_id: String }] })
+  t.equal((await queuedIds(app)).length, 1, 'only the batch\'s valid job was queued')
+})
+
 test('a payload key starting with $ is a 400 in full mode and kept as sent otherwise', async (t) => {
   const payload = { vendor: 'syncVendor', filter: { $gt: 5 } }
   const embedded = await buildTestApp(t, idle())
