@@ -153,10 +153,15 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       if (typeof freshness === 'string') throw new CacheControlError(JSON.stringify(clip(cacheControl ?? '')), freshness)
       const notifyUrl = jobs.notifyUrlOf(team, notifyHeader)
       const prepared = jobs.prepare(team, body, notifyUrl)
-      await app.spend.check(team, body.vendor)
       const newJob = (id: string): Job => prepared(id, Date.now())
       const { vendor, ...payload } = body
-      const submitJob = await app.results.submitter(team, vendor, payload, freshness) ?? ((job: Job) => backend.submit(job))
+      const submitCached = await app.results.submitter(team, vendor, payload, freshness)
+      // Only a new job is refused for its team's budget: a retry with the Idempotency-Key of one accepted
+      // before the budget ran out answers that job.
+      const submitJob = async (job: Job): Promise<void> => {
+        await app.spend.check(team, vendor)
+        await (submitCached !== undefined ? submitCached(job) : backend.submit(job))
+      }
       try {
         let submitted: { id: string, created: boolean }
         // Each team has its own keys: two teams sending the same value get a job each. A team's name has no ':'.

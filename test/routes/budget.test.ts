@@ -15,7 +15,7 @@ const COST = { perCall: 0.01, perResult: 0.02 }
 
 const ended = async (app: FastifyInstance, id: string, headers: Record<string, string>) =>
   (await app.inject({ method: 'GET', url: `/jobs/${id}?wait=10`, headers })).json()
-const submit = async (app: FastifyInstance, vendor: string, headers = growth) => app.inject({ method: 'POST', url: '/jobs', headers, payload: { vendor } })
+const submit = async (app: FastifyInstance, vendor: string, headers: Record<string, string> = growth) => app.inject({ method: 'POST', url: '/jobs', headers, payload: { vendor } })
 
 for (const mode of ['embedded', 'redis'] as const) {
   const skip = mode === 'redis' ? skipRedis : false
@@ -33,7 +33,8 @@ for (const mode of ['embedded', 'redis'] as const) {
 
   test(`${mode}: calls are charged as they happen, a team is refused with 402 once its budget cannot pay for one more call, and another team goes on`, { skip }, async (t) => {
     const app = await build(t)
-    const refused = await ended(app, (await submit(app, 'refusing')).json().request_id, growth)
+    const first = (await submit(app, 'refusing', { ...growth, 'idempotency-key': 'first' })).json().request_id as string
+    const refused = await ended(app, first, growth)
     t.match(refused, { status: 'failed', cost: 0.01 }, 'a call without a result costs the call only')
     const paid = await Promise.all([1, 2, 3].map(async () => (await submit(app, 'paid')).json().request_id as string))
     for (const id of paid) t.match(await ended(app, id, growth), { status: 'complete', cost: 0.03 }, 'a result costs its call and its result')
@@ -49,6 +50,8 @@ for (const mode of ['embedded', 'redis'] as const) {
     const over = await submit(app, 'paid')
     t.equal(over.statusCode, 402)
     t.same(over.json(), { statusCode: 402, code: 'VFS_ERR_BUDGET_EXHAUSTED', error: 'Payment Required', message: 'team growth cannot afford another call of paid within its budget (TEAMS_FILE budget)' })
+    const retried = await submit(app, 'refusing', { ...growth, 'idempotency-key': 'first' })
+    t.same([retried.statusCode, retried.json()], [200, { request_id: first }], 'a retry of a job accepted before answers that job, not 402')
     const batch = await app.inject({ method: 'POST', url: '/jobs/batch', headers: growth, payload: { jobs: [{ vendor: 'paid' }, { vendor: 'nobody' }] } })
     t.match(batch.json().jobs, [{ error: { statusCode: 402, code: 'VFS_ERR_BUDGET_EXHAUSTED' } }, { error: { statusCode: 400 } }], 'a batch refuses its items the budget cannot pay for')
 
