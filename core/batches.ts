@@ -70,16 +70,27 @@ export async function listBatch (store: Pick<JobStore, 'get'>, batch: Batch, q: 
   return { jobs: found }
 }
 
-/** Embedded mode's batches: the newest `max` kept, as its jobs are. */
+/**
+ * Embedded mode's batches: the newest kept while their items number at most `max`, as the jobs are kept. Counted
+ * by item, not by batch: a batch of refused items stores no job, and a thousand of them per batch would
+ * otherwise let batches fill the memory that EMBEDDED_MAX_JOBS bounds.
+ */
 export function createMemoryBatches (max: number): BatchStore {
   const batches = new Map<string, Batch>()
+  let items = 0
+  const drop = (id: string): void => {
+    items -= batches.get(id)?.items.length ?? 0
+    batches.delete(id)
+  }
   return {
     async create (batch) {
-      batches.delete(batch.id)
+      drop(batch.id)
       batches.set(batch.id, structuredClone(batch))
+      items += batch.items.length
+      // The newest is always kept, whatever its size: its answer names it.
       for (const id of batches.keys()) {
-        if (batches.size <= max) break
-        batches.delete(id)
+        if (items <= max || id === batch.id) break
+        drop(id)
       }
     },
     async get (id) {

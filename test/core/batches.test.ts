@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { type Batch, batchJobId, batchState, jobIdsOf, listBatch } from '../../core/batches.js'
+import { type Batch, batchJobId, batchState, createMemoryBatches, jobIdsOf, listBatch } from '../../core/batches.js'
 import { createMemoryStore } from '../../core/backends/memory/store.js'
 import type { Job } from '../../core/job.js'
 
@@ -41,4 +41,17 @@ test("a batch's jobs are listed a page at a time in the listing's order, filtere
   t.same(seen, jobIdsOf(batch).sort().reverse(), 'every job once, newest first then by id')
   const sync = await listBatch(store, batch, { vendors: [], limit: 100, vendor: 'syncVendor' })
   t.ok(sync.jobs.length > 0 && sync.jobs.every((j) => j.vendor === 'syncVendor'))
+})
+
+test('embedded mode keeps the newest batches while their items number at most its max, however few jobs they stored', async (t) => {
+  const store = createMemoryBatches(10)
+  const refused = { error: { statusCode: 400, code: 'FST_ERR_VALIDATION', message: 'body must have required property \'vendor\'' } }
+  const batch = (id: string, n: number): Batch => ({ id, team: 'default', createdAt: 1, items: Array.from({ length: n }, () => refused) })
+  for (const id of ['a', 'b', 'c', 'd']) await store.create(batch(id, 4))
+  t.same(await Promise.all(['a', 'b', 'c', 'd'].map(async (id) => (await store.get(id)) !== null)), [false, false, true, true], 'two of four items each: 8 items kept')
+  await store.create(batch('big', 25))
+  t.same(await Promise.all(['c', 'd', 'big'].map(async (id) => (await store.get(id)) !== null)), [false, false, true], 'the newest is kept whatever its size')
+  await store.create(batch('e', 1))
+  t.equal(await store.get('big'), null, 'and goes once a newer one needs the room')
+  t.ok(await store.get('e'))
 })
