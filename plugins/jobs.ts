@@ -107,6 +107,9 @@ export function toView (job: Job): JobView {
   return view as unknown as JobView
 }
 
+/** How long after a resend's outbox entry is written it comes due, should the request die before the job changes. */
+const RESEND_INTENT_MS = 5_000
+
 async function jobsPlugin (app: FastifyInstance): Promise<void> {
   const { backend, vendors } = app
   const { store } = backend
@@ -210,9 +213,12 @@ async function jobsPlugin (app: FastifyInstance): Promise<void> {
       if (notify === undefined) throw new NotifyNotFailedError(id, 'it asked for no completion webhook')
       if (notify.status !== 'failed') throw new NotifyNotFailedError(id, `its completion webhook is ${notify.status}, and only one that failed for good is sent again`)
       const again = { url: notify.url, status: 'pending' as const, attempts: 0 }
-      // The outbox first: should the process die before the job changes, the entry finds a webhook that failed and drops it.
-      await backend.outbox.schedule(job.team, [{ id, at: Date.now() }])
+      // The outbox first, due a moment later: should the process die before the job changes, the entry finds a
+      // webhook that failed and drops it. Due at once, a notifier could read the job before it changes and drop
+      // the entry all the same, leaving the webhook pending for good.
+      await backend.outbox.schedule(job.team, [{ id, at: Date.now() + RESEND_INTENT_MS }])
       if (!await store.recordNotify(id, notify, again)) throw new NotifyNotFailedError(id, 'its completion webhook changed meanwhile; read the job again')
+      await backend.outbox.schedule(job.team, [{ id, at: Date.now() }])
       return toView({ ...job, notify: again })
     }
   }
