@@ -62,6 +62,11 @@ interface Jobs {
   index (job: Job): Promise<void>
   /** Indexes a completion webhook of a job created already ended. */
   ended (job: Job): Promise<void>
+  /**
+   * Gives a job that asks for a completion webhook an outbox entry due a moment later, before it is stored:
+   * should the write that indexes its end be lost (a process dying between two writes), the entry finds it.
+   */
+  intend (job: Job): Promise<void>
   /** Queues a stored job that was not queued: a follower released from its leader. */
   requeue (job: Job): Promise<void>
 }
@@ -122,6 +127,7 @@ export async function submitCached (jobs: Jobs, cache: ResultCache, job: Job, ke
   }
   const hit = async (result: unknown): Promise<JobSource> => {
     const done: Job = { ...job, status: 'complete', result, source: 'cache', endedAt: job.createdAt }
+    await jobs.intend(done)
     await jobs.store.create(done)
     await Promise.all([jobs.index(done), jobs.ended(done)])
     await cache.saved(job.team, job.vendor, 'cache', opts.savesMicros ?? 0)
@@ -138,6 +144,8 @@ export async function submitCached (jobs: Jobs, cache: ResultCache, job: Job, ke
     return 'vendor'
   }
   const follower: Job = { ...job, source: 'coalesced', leader: admitted.leader }
+  // Its end is its leader's doing, written wherever that one ends: the entry covers its webhook till then.
+  await jobs.intend(follower)
   await jobs.store.create(follower)
   await jobs.index(follower)
   await cache.saved(job.team, job.vendor, 'coalesced', opts.savesMicros ?? 0)

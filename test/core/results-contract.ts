@@ -58,7 +58,7 @@ export function resultsContract (tap: Test, name: string, skip: false | string, 
     await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
       const { cache, wait } = await make(t)
       const store = createMemoryStore()
-      const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {} }
+      const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {}, intend: async () => {} }
       const keyOf = (job: Job): string => `r${round}:k${job.payload.k as number}`
       /** Each result a call produced, by the key its job had: only these may be handed out. */
       const produced = new Map<string, Set<string>>()

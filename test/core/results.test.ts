@@ -34,7 +34,7 @@ const jobOf = (id: string, over: Partial<Job> = {}): Job => ({ id, vendor: 'v', 
 
 t.test('a follower whose leader is not stored yet waits for it; one whose leader is gone well after fails with the reason', async (t) => {
   const store = createMemoryStore()
-  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {} }
+  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {}, intend: async () => {} }
   const follower = jobOf('f', { source: 'coalesced', leader: 'l' })
   await store.create(follower)
   t.equal((await settleFollower(jobs, follower, 2_000)).status, 'pending', 'a leader on its way')
@@ -46,7 +46,7 @@ t.test('a leader that cannot be stored frees its key, and the jobs that joined i
   const cache = createMemoryResults(10)
   let release = (): void => {}
   const gate = new Promise<void>((resolve) => { release = resolve })
-  const jobs = { store, submit: async () => { await gate; throw new Error('store full') }, index: async () => {}, ended: async () => {}, requeue: async () => {} }
+  const jobs = { store, submit: async () => { await gate; throw new Error('store full') }, index: async () => {}, ended: async () => {}, requeue: async () => {}, intend: async () => {} }
   const leading = submitCached(jobs, cache, jobOf('l'), 'k', { claimMs: 1000 })
   await new Promise((resolve) => setImmediate(resolve))
   t.equal(await submitCached(jobs, cache, jobOf('f', { createdAt: Date.now() }), 'k', { claimMs: 1000 }), 'coalesced')
@@ -60,7 +60,7 @@ t.test('a leader that cannot be stored frees its key, and the jobs that joined i
 t.test('a job that comes after its leader ended, before the leader released its key, takes its result or makes its own call, never its failure', async (t) => {
   const store = createMemoryStore()
   const cache = createMemoryResults(10)
-  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {} }
+  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {}, intend: async () => {} }
   for (const [outcome, expected] of [[{ status: 'complete', result: { v: 1 } }, 'cache'], [{ status: 'failed', error: 'no' }, 'vendor']] as const) {
     const key = `k-${outcome.status}`
     t.equal(await submitCached(jobs, cache, jobOf(`${key}-leader`), key, { claimMs: 60_000 }), 'vendor')
@@ -78,7 +78,7 @@ t.test('a leader failed for its own team\'s budget or quota ends its team\'s fol
   const store = createMemoryStore()
   const cache = createMemoryResults(10)
   const requeued: string[] = []
-  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async (job: Job) => { requeued.push(job.id) } }
+  const jobs = { store, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async (job: Job) => { requeued.push(job.id) }, intend: async () => {} }
   const cases = [
     ['VFS_ERR_BUDGET_EXHAUSTED: team a cannot afford another call of v within its budget', true],
     ['VFS_ERR_TEAM_QUOTA: team a used its quota on v, and the job would wait past its maxWaitMs (1000 ms) for room', true],
@@ -100,4 +100,18 @@ t.test('a leader failed for its own team\'s budget or quota ends its team\'s fol
     } else t.match(released, { status: 'failed', error }, 'a failure of the record is every follower\'s')
   }
   t.same(requeued, ['k0-o', 'k1-o'])
+})
+
+t.test('a job that takes a kept result or joins a leader has its webhook\'s outbox entry before it is stored', async (t) => {
+  const store = createMemoryStore()
+  const cache = createMemoryResults(10)
+  const order: string[] = []
+  const watched = { ...store, create: async (job: Job) => { order.push(`create ${job.id}`); await store.create(job) } }
+  const jobs = { store: watched, submit: (job: Job) => store.create(job), index: async () => {}, ended: async () => {}, requeue: async () => {}, intend: async (job: Job) => { order.push(`intend ${job.id}`) } }
+  const notify = { url: 'https://hooks.example/x', status: 'pending' as const, attempts: 0 }
+  t.equal(await submitCached(jobs, cache, jobOf('l', { notify }), 'k', { claimMs: 60_000 }), 'vendor')
+  t.equal(await submitCached(jobs, cache, jobOf('f', { notify }), 'k', { claimMs: 60_000 }), 'coalesced')
+  await finishLeader(jobs, cache, await store.transition('l', 'pending', { status: 'complete', result: 1 }) as Job, 60_000)
+  t.equal(await submitCached(jobs, cache, jobOf('h', { notify }), 'k', { claimMs: 60_000 }), 'cache')
+  t.same(order, ['intend f', 'create f', 'intend h', 'create h'])
 })
