@@ -67,19 +67,11 @@ export function createVendorClient (vendor: VendorConfig, adapter: CompiledVendo
     }
   }
 
-  /** A vendor refusing its OAuth2 token gets one more try within the attempt, with the token fetched anew. */
   const exchange = async <T>(build: () => Promise<OutgoingRequest>, read: (sent: OutgoingRequest, answer: VendorAnswer) => Promise<T>, call: VendorCall): Promise<T> => {
     const { stop, departBy, departed } = call
-    // A token fetched anew within the attempt goes out at once: its grant was for the first try.
-    for (let tries = 1; ; tries++) {
-      const request = await build()
-      const departure = tries > 1 || departBy === undefined ? undefined : { by: departBy, ...(departed === undefined ? {} : { report: departed }) }
-      try {
-        return await read(request, await send(request, stop, departure))
-      } catch (err) {
-        if (!(err instanceof TokenRejectedError) || tries > 1) throw err
-      }
-    }
+    const request = await build()
+    const departure = departBy === undefined ? undefined : { by: departBy, ...(departed === undefined ? {} : { report: departed }) }
+    return await read(request, await send(request, stop, departure))
   }
 
   return {

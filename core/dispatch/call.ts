@@ -6,6 +6,7 @@ import type { Job, JobChange, PageProgress } from '../job.js'
 import { jobLog, type Log } from '../log.js'
 import type { JobStore } from '../store.js'
 import type { CallOutcome } from '../../vendors/adapters/answer.js'
+import { TokenRejectedError } from '../../vendors/adapters/errors.js'
 import type { PollOutcome } from '../../vendors/adapters/poll.js'
 import type { VendorCall, VendorClient } from '../../vendors/client.js'
 import type { VendorConfig } from '../../vendors/config.js'
@@ -154,7 +155,8 @@ export async function pollVendor (run: ClaimedRun): Promise<Settlement> {
 /** What a failed call tells the breaker and the vendor's pause. */
 function verdict (vendor: AttemptVendor, err: VendorError): Pick<Next, 'outcome' | 'pauseUntil'> {
   // A vendor refusing a request is up and answering; a 429 (or its headers saying no call is left) is its word on pace, not a failure.
-  const outcome = err instanceof UnrecoverableVendorError ? 'ok' as const : err.status === 429 || err.pauseMs !== undefined ? undefined : 'fail' as const
+  // A vendor refusing our OAuth2 token is up too: the token is dropped, and the next call fetches another.
+  const outcome = err instanceof UnrecoverableVendorError || err instanceof TokenRejectedError ? 'ok' as const : err.status === 429 || err.pauseMs !== undefined ? undefined : 'fail' as const
   const wait = askedWait(vendor, err)
   const pause = (err.status === 429 || err.status === 503) && wait !== undefined ? { pauseUntil: Date.now() + wait } : paused(vendor, err.pauseMs)
   return { ...(outcome === undefined ? {} : { outcome }), ...pause }
@@ -201,7 +203,9 @@ function failedCall (run: ClaimedRun, err: unknown): Promise<Settlement> {
     return settle(run, failChange(error, { lastError: err.message }), { ...common, status: 'failed' }, 'call')
   }
   const retryAfter = common.pauseUntil === undefined ? askedWait(run.vendor, err) : common.pauseUntil - now
-  const at = now + retryDelay(tries, config.retry, retryAfter)
+  // A refused token is no fault of the job's: its next attempt goes at once, with a new token and a grant
+  // of its own, as every call has (sent again within this attempt, it would reach the vendor ungranted).
+  const at = err instanceof TokenRejectedError ? now : now + retryDelay(tries, config.retry, retryAfter)
   jobLog(log, job.id, config.name).debug({ attempts: job.attempts, at, err: err.message }, 'vendor call failed; retrying')
   return settle(run, { lastError: err.message, nextAttemptAt: at }, { ...common, next: { at, kind: 'call' }, status: 'processing' }, 'call')
 }

@@ -2,7 +2,7 @@ import t, { test } from 'tap'
 import { request } from 'undici'
 import { ended, tokenStats } from '../dialects.js'
 import { redisClient, skipWithoutRedis } from '../redis-server.js'
-import { allEnded, postMany, startStack } from './stack.js'
+import { allEnded, postMany, startStack, windowStats } from './stack.js'
 
 const skip = skipWithoutRedis(t)
 
@@ -23,8 +23,14 @@ test('OAuth2: the fleet of two workers fetches one token for many jobs, and afte
   t.same(await allEnded(stack, redis, [...first, ...second], 20_000, ['companyVendor']), [...first, ...second].map(() => 'complete'))
   t.ok(stack.workers.every((w, i) => w.kept.length > (before[i] ?? 0)), 'both workers met the revoked token')
   const attempts = await Promise.all(second.map(async (id) => (await ended(stack.base, id)).attempts))
-  t.same(attempts, second.map(() => 1), 'the 401 was retried within the attempt, with the new token')
+  // A call refused for its token is an attempt the vendor saw: the next goes at once, through a grant of its
+  // own, and may meet the old token once more in the other worker, which has not met the 401 yet.
+  t.ok(attempts.every((n) => n >= 1 && n <= 3), `each job called once, or again once per worker after the 401 (${[...new Set(attempts)].sort().join(', ')})`)
+  t.ok(attempts.includes(2), 'the calls that met the revoked token were called again, with the new token')
   t.match(await tokenStats(company), { tokenRequests: 2, tokensIssued: 2, activeTokens: 1 }, 'one new token after the revocation')
+  // 50/s with a burst of 10: at most 50 + 10 - 1 calls in any second at the vendor, the refused ones included.
+  const { maxInWindow } = await windowStats(company, 1000)
+  t.ok(maxInWindow <= 59, `at most 59 calls reached the vendor in any second, the 401s included (${maxInWindow})`)
 })
 
 test('a token endpoint that is down fails the fleet\'s jobs after their attempts, each naming the endpoint\'s answer, whichever worker ran it, with one token request per backoff', { skip }, async (t) => {
