@@ -61,7 +61,7 @@ export function startDispatcher (opts: DispatcherOptions): Dispatcher {
   const observer = opts.observer ?? NO_OBSERVER
   const lanes = opts.vendors.map((limits): Lane => ({ limits, active: new Map(), readyAt: 0, lastReclaim: 0, wakes: 0 }))
   const byName = new Map(lanes.map((lane) => [lane.limits.name, lane]))
-  const settler = createSettler(queue, log)
+  const settler = createSettler(queue, log, leaseMs)
   const tasks = new Set<Promise<void>>()
   let inFlight = 0
   let stopping = false

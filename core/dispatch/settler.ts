@@ -15,10 +15,15 @@ export interface Settler {
   flush (): Promise<void>
 }
 
-const ATTEMPTS = 5
 const BACKOFF_MS = 200
+const MAX_BACKOFF_MS = 2_000
 
-export function createSettler (queue: DispatchQueue, log: Log): Settler {
+/**
+ * `giveUpMs`: how long a batch is sent again while the queue cannot be reached, its entries' lease: until
+ * then no other delivery takes them over, so a settlement applied when Redis is back is the only one, and the
+ * vendor is not called again for an outcome the worker already has.
+ */
+export function createSettler (queue: DispatchQueue, log: Log, giveUpMs: number): Settler {
   interface Batch {
     limits: VendorLimits
     batch: Settlement[]
@@ -33,17 +38,19 @@ export function createSettler (queue: DispatchQueue, log: Log): Settler {
 
   /** `instead`: the batch is a refused settlement's replacement, which is not replaced again. */
   const send = async (limits: VendorLimits, batch: Settlement[], instead = false): Promise<boolean[]> => {
+    const giveUpAt = Date.now() + giveUpMs
     for (let attempt = 1; ; attempt++) {
       try {
         return await queue.settle(limits, batch)
       } catch (err) {
         if (err instanceof SettlementRefusedError && !instead) return split(limits, batch, err)
-        if (attempt === ATTEMPTS) {
+        const backoff = Math.min(BACKOFF_MS * attempt, MAX_BACKOFF_MS)
+        if (Date.now() + backoff > giveUpAt) {
           // The entries stay leased to nobody: their leases run out and other deliveries take them over.
           log.error({ err, vendor: limits.name, deliveries: batch.length }, 'cannot settle deliveries; they will be taken over')
           return batch.map(() => false)
         }
-        await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * attempt))
+        await new Promise((resolve) => setTimeout(resolve, backoff))
       }
     }
   }

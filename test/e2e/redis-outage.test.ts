@@ -67,6 +67,28 @@ test('a worker that loses Redis mid-run picks up again when it returns', { skip 
   t.ok(statuses.every((s) => s === 'complete'))
 })
 
+test('calls that end while Redis is down for 3 s are settled once it returns: each job is called once, not again after its lease', { skip }, async (t) => {
+  const stack = await startStack(t, {
+    appendonly: true,
+    vendors: { syncVendor: { timeoutMs: 5000 } },
+    env: { LEASE_MS: '10000' },
+    mockEnv: { MOCK_LATENCY_MS: '1000' }
+  })
+  await stack.startWorker()
+  const ids = await postMany(stack, 20, (i) => ({ vendor: 'syncVendor', userId: i }))
+  await waitFor(async () => (await stack.vendorStats(stack.syncVendor)).open >= 20 || undefined, 15_000, 'the calls on the wire')
+  // The calls answer while Redis is down: their settlements cannot be sent until it is back.
+  await stack.redis.stop()
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  await stack.redis.start()
+  const redis = redisClient(t, stack.redis.url)
+  t.same(await allEnded(stack, redis, ids, 60_000), ids.map(() => 'complete'))
+  // Past the lease: a settlement given up on would have had its job called again by now.
+  await new Promise((resolve) => setTimeout(resolve, 11_000))
+  const calls = await Promise.all(ids.map(async (id) => (await (await request(`${stack.syncVendor}/admin/stats?request_id=${id}`)).body.json() as { calls: number }).calls))
+  t.same(calls, ids.map(() => 1), 'one call per job at the vendor')
+})
+
 for (const [what, entry] of [['the API', 'server.ts'], ['a worker', 'workers/worker.ts']] as const) {
   test(`${what} started with an unreachable or malformed REDIS_URL exits with one clear line`, async (t) => {
     for (const [url, message] of [

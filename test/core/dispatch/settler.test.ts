@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import t, { test } from 'tap'
-import { type Delivery, type Settlement, SettlementRefusedError } from '../../../core/dispatch/queue.js'
+import { type Delivery, type DispatchQueue, type Settlement, SettlementRefusedError } from '../../../core/dispatch/queue.js'
 import { createSettler } from '../../../core/dispatch/settler.js'
 import { skipWithoutRedis, type Teardown } from '../../redis-server.js'
 import { claimingQueue } from '../backends/redis/queues.js'
@@ -39,7 +39,7 @@ test('a batch holding one settlement Redis refuses is refused whole, with nothin
 test('the settler splits a refused batch: the good deliveries settle once, and only the refused one fails its job, saying why', { skip }, async (t) => {
   const { store, queue, taken } = await setup(t)
   const deliveries = await taken(5)
-  const settler = createSettler(queue, pino({ level: 'silent' }))
+  const settler = createSettler(queue, pino({ level: 'silent' }), 30_000)
   const settlements = deliveries.map((d, i) => i === 2 ? poisoned(d) : complete(d, i))
   const applied = await Promise.all(settlements.map((s) => settler.add(LIMITS, s).applied))
   t.same(applied, [true, true, false, true, true])
@@ -63,4 +63,22 @@ test('a delivery settled a second time, as a split batch sends it again, changes
   t.same(await queue.settle(LIMITS, [{ ...retry, change: { status: 'failed', error: 'late' } }]), [false], 'fenced: the job no longer names it')
   t.same(await store.get(d.jobId), job, 'the job as the first settlement left it')
   t.same(await redis.zrange(keys.vendor('v').delayed, 0, -1), delayed, 'no second retry queued')
+})
+
+test('a settlement is sent again while the queue cannot be reached, for as long as its lease, then given up', async (t) => {
+  const d = { jobId: 'j', vendor: 'v', holder: '1-0#1' } as Delivery
+  let failing = 3_000
+  const started = Date.now()
+  const queue = {
+    async settle (_limits: unknown, batch: Settlement[]) {
+      if (Date.now() - started < failing) throw new Error('connect ECONNREFUSED')
+      return batch.map(() => true)
+    }
+  } as unknown as DispatchQueue
+  const applied = await createSettler(queue, pino({ level: 'silent' }), 10_000).add(LIMITS, complete(d, 1)).applied
+  t.equal(applied, true, 'applied once the queue came back, 3 s later')
+  failing = Number.POSITIVE_INFINITY
+  const at = Date.now()
+  t.equal(await createSettler(queue, pino({ level: 'silent' }), 1_500).add(LIMITS, complete(d, 1)).applied, false, 'given up')
+  t.ok(Date.now() - at <= 1_500, 'within its lease')
 })
