@@ -50,8 +50,8 @@ type Spent = Parameters<typeof charge>[1]
 const spentOn = (run: ClaimedRun, spent: Spent): number => charge(priceFor(run.vendor.config, run.job.payload.type), spent)
 
 /**
- * Records `change` on the job while this delivery still holds it; fenced, only the breaker hears of the
- * call. A queue that settles jobs itself records the change with the rest, in one step. What the call
+ * Records `change` on the job while this delivery still holds it; fenced, only the breaker and the vendor's
+ * pause hear of the call. A queue that settles jobs itself records the change with the rest, in one step. What the call
  * spent is settled either way: the vendor was called all the same.
  */
 async function settle (run: ClaimedRun, vendorSaid: JobChange, next: Next, spent: Spent): Promise<Settlement> {
@@ -61,7 +61,8 @@ async function settle (run: ClaimedRun, vendorSaid: JobChange, next: Next, spent
   const paid = micros > 0 ? { spent: micros } : {}
   if (run.queueSettles) return { delivery: run.delivery, change, ...next, ...paid }
   if (!await run.store.settle(run.job.id, run.delivery.holder, change)) {
-    return { delivery: run.delivery, ...(next.outcome === undefined ? {} : { outcome: next.outcome }), ...paid }
+    // Fenced: the job is another delivery's, but what the vendor said of itself (its breaker, its pause) stands.
+    return { delivery: run.delivery, ...(next.outcome === undefined ? {} : { outcome: next.outcome }), ...(next.pauseUntil === undefined ? {} : { pauseUntil: next.pauseUntil }), ...paid }
   }
   return { delivery: run.delivery, ...next, ...paid }
 }
