@@ -83,8 +83,12 @@ export async function submitOnce (
   return runOnce(deps.keys, key, hash, async (id, takeover) => {
     const stored = takeover ? await backend.store.get(id) : null
     if (stored === null) await backend.submit(makeJob(id))
-    // A coalesced job has no entry of its own: it ends with its leader.
-    else if (stored.status === 'pending' && stored.leader === undefined) await backend.queue.enqueue(stored.vendor, [queued(stored)])
+    // A coalesced job has no entry of its own: it ends with its leader. Any other is queued unless the request
+    // that stored it queued it too (only its key's last write failed): a second entry would call it early.
+    else if (stored.status === 'pending' && stored.leader === undefined) {
+      const [covered] = await backend.queue.coverage(stored.vendor, [stored])
+      if (covered?.entry !== true && covered?.retry !== true) await backend.queue.enqueue(stored.vendor, [queued(stored)])
+    }
   }, timing)
 }
 

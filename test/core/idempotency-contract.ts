@@ -76,6 +76,16 @@ export function idempotencyContract (name: string, skip: false | string, makeKey
     t.same(await queued(), [id])
   })
 
+  test(`${name}: a key whose request stored and queued its job, then failed to mark the key done, is taken over without a second entry`, { skip }, async (t) => {
+    const { keys, once, backend, hash, queued } = await setup(t)
+    const id = randomUUID()
+    const job: Job = { id, vendor: 'syncVendor', team: 'default', status: 'pending', payload: {}, attempts: 0, createdAt: 1, updatedAt: 1 }
+    await backend.submit(job)
+    await keys.reserve('key-1', encodeRecord({ state: 'pending', id, hash, at: Date.now() - FAST.staleMs }), IDEMPOTENCY_TTL_MS)
+    t.same(await once(), { id, created: true })
+    t.same(await queued(), [id], 'one entry, not two')
+  })
+
   test(`${name}: a key whose request died after storing a coalesced job is taken over without queueing it: it ends with its leader`, { skip }, async (t) => {
     const { keys, once, backend, hash, queued } = await setup(t)
     const id = randomUUID()
