@@ -48,9 +48,15 @@ export async function createRedisOutbox (redis: RedisClient, keys: RedisKeys, su
 export function redisEndHook (redis: RedisClient, keys: RedisKeys, tellEnds: boolean): JobEnded {
   return async (job) => {
     const due = dueAtEnd(job)
-    await Promise.all([
-      due === undefined ? undefined : schedule(redis, keys, job.team, [due]),
-      tellEnds ? redis.publish(keys.endedChannel, job.id) : undefined
-    ]).catch(() => {})
+    try {
+      // MongoDB's cache in Redis holds the job as it was until its writer puts it back, after this hook: it is
+      // dropped first, so that a long poll or a notifier this end wakes reads the end from MongoDB. The writer
+      // holds the entry's lease meanwhile, so no reader puts the older job back.
+      if (tellEnds) await redis.del(keys.job(job.id))
+      await Promise.all([
+        due === undefined ? undefined : schedule(redis, keys, job.team, [due]),
+        tellEnds ? redis.publish(keys.endedChannel, job.id) : undefined
+      ])
+    } catch {}
   }
 }

@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis'
 import t, { test } from 'tap'
 import { createRedisClient } from '../../../../core/backends/redis/client.js'
 import { type CacheKeys, createCachedStore } from '../../../../core/backends/mongo/cached.js'
-import type { Job } from '../../../../core/job.js'
+import { isTerminal, type Job } from '../../../../core/job.js'
 import { createMemoryStore } from '../../../../core/backends/memory/store.js'
+import { redisKeys } from '../../../../core/backends/redis/keys.js'
+import { redisEndHook } from '../../../../core/backends/redis/outbox.js'
 import type { JobStore } from '../../../../core/store.js'
 import { redisFor, skipWithoutRedis, startRedis, type Teardown } from '../../../redis-server.js'
 import { storeContract } from '../../store-contract.js'
@@ -47,6 +49,33 @@ const newJob = (over: Partial<Job> = {}): Job => ({
 })
 
 if (skip === false) storeContract('cached store', async () => (await cached(t)).store)
+
+test('whoever a job\'s end wakes (full mode\'s end hook) reads the job ended, not the cache\'s older copy', { skip }, async (t) => {
+  const { url, prefix } = await redisFor(t)
+  const redis = await client(t, url)
+  const memory = createMemoryStore()
+  const seen: Array<string | undefined> = []
+  const hook = redisEndHook(redis, redisKeys(prefix), true)
+  // As MongoDB's store does: the end hook runs inside the write, before the cache's writer puts the job.
+  const inner: JobStore = {
+    ...memory,
+    async transition (id, from, change) {
+      const job = await memory.transition(id, from, change)
+      if (job !== null && isTerminal(job.status)) {
+        await hook(job)
+        seen.push((await store.get(id))?.status)
+      }
+      return job
+    }
+  }
+  const store = createCachedStore(inner, redis, cacheKeys(prefix))
+  const job = newJob()
+  await store.create(job)
+  await store.transition(job.id, 'pending', { status: 'processing', attempts: 1 })
+  t.equal((await store.get(job.id))?.status, 'processing', 'cached as processing')
+  await store.transition(job.id, 'processing', { status: 'complete', result: 1 })
+  t.same(seen, ['complete'])
+})
 
 test('a read after a transition never shows the older state, even when the cache held the job', { skip }, async (t) => {
   const { store, entry } = await cached(t)
