@@ -46,6 +46,18 @@ export function matches (job: Job, q: JobQuery): boolean {
     (q.createdAfter === undefined || job.createdAt > q.createdAfter)
 }
 
+/**
+ * A position strictly between two neighbours of the listing order (`last` listed, `next` not yet) that names
+ * neither: where the last job read was another team's, a cursor at it would hand out that team's job id.
+ * Within one ms, the shortest head of `last`'s id above `next`'s; across ms, `0`, below every id.
+ */
+export function positionBetween (last: Position, next: Position): Position {
+  if (next.createdAt !== last.createdAt) return { createdAt: last.createdAt, id: '0' }
+  let k = 0
+  while (k < last.id.length && last.id[k] === next.id[k]) k++
+  return { createdAt: last.createdAt, id: last.id.slice(0, k + 1) }
+}
+
 /** A cursor is opaque to clients: the position as base64url, so that nobody builds one by hand. */
 export function encodeCursor (p: Position): string {
   return Buffer.from(`${p.createdAt}:${p.id}`).toString('base64url')
@@ -54,7 +66,8 @@ export function encodeCursor (p: Position): string {
 /** The position a cursor names, or undefined when it is not one of ours. */
 export function decodeCursor (cursor: string): Position | undefined {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return undefined
-  const match = /^(\d{1,15}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+  // A position between two jobs names a head of an id (positionBetween).
+  const match = /^(\d{1,15}):([0-9a-f-]{1,36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
   if (match === null) return undefined
   return { createdAt: Number(match[1]), id: match[2] as string }
 }

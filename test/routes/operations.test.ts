@@ -98,7 +98,7 @@ const badQueries: Array<[string, string, RegExp]> = [
   ['a limit that is no number', '?limit=ten', /limit must be integer/],
   ['a date that is not ISO-8601', '?created_after=yesterday', /created_after must match format "date-time"/],
   ['a misspelt filter', '?stauts=failed', /must NOT have additional properties/],
-  ['a cursor of its own making', '?cursor=MTIzOmFiYw', /cursor is not one this service gave out/]
+  ['a cursor of its own making', '?cursor=MTIzOnh5eg', /cursor is not one this service gave out/]
 ]
 for (const [what, query, message] of badQueries) {
   test(`GET /jobs with ${what} is a 400 in the error shape`, async (t) => {

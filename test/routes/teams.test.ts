@@ -227,6 +227,22 @@ test('redis mode: a listing of a team with few jobs among many reads on to fill 
   t.equal(second.next_cursor, undefined)
 })
 
+test('redis mode: a short page\'s cursor names none of the other teams\' jobs it read past, and reads on from there', { skip: skipRedis }, async (t) => {
+  const { url, prefix } = await redisFor(t)
+  const app = await buildTestApp(t, testConfig({ ...teamsEnv(t), REDIS_URL: url, REDIS_PREFIX: prefix }))
+  const mine = await idOf(app, risk)
+  const theirs: string[] = []
+  // More than a listing reads at once (10 rounds of 50): the first page comes back empty, with a cursor.
+  for (let i = 0; i < 600; i++) theirs.push(await idOf(app, growth))
+  const first = (await app.inject({ method: 'GET', url: '/jobs?limit=2', headers: risk })).json()
+  t.same(first.jobs, [])
+  const position = Buffer.from(first.next_cursor, 'base64url').toString('utf8')
+  const id = position.slice(position.indexOf(':') + 1)
+  t.ok(id.length < 36 && !theirs.includes(id), `the cursor holds no job id (${id})`)
+  const second = (await app.inject({ method: 'GET', url: `/jobs?limit=2&cursor=${first.next_cursor}`, headers: risk })).json()
+  t.same(second.jobs.map((j: { request_id: string }) => j.request_id), [mine], 'and the next page finds the team\'s job')
+})
+
 test('keys and the admin token are in no log line, answer, metric or Redis key', { skip: skipRedis }, async (t) => {
   const { url, prefix } = await redisFor(t)
   const { app, logs } = await buildLoggedTestApp(t, testConfig({ ...teamsEnv(t), REDIS_URL: url, REDIS_PREFIX: prefix }), 'debug')

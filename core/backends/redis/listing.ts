@@ -1,5 +1,5 @@
 import { JOB_STATUSES, type Job } from '../../job.js'
-import { type JobIndex, type JobQuery, matches, newerFirst, type Position } from '../../listing.js'
+import { type JobIndex, type JobQuery, matches, newerFirst, type Position, positionBetween } from '../../listing.js'
 import type { JobStore } from '../../store.js'
 import type { RedisClient } from './client.js'
 import type { RedisKeys } from './keys.js'
@@ -15,7 +15,7 @@ const TEAM_ROUND = 50
  * a page from each index the query covers (one per status and vendor, each in its vendor's slot),
  * merged newest first, then the jobs read from the store and filtered (by team, and by status for an id
  * that has just moved on or expired). Short of a full page, it reads on from where the last one ended, a
- * few pages at most: a page may then be short, and its cursor still moves on.
+ * few pages at most: a page may then be short, and its cursor still moves on, naming no job it skipped.
  */
 export function createRedisIndex (redis: RedisClient, keys: RedisKeys, store: JobStore): JobIndex {
   defineScripts(redis)
@@ -35,6 +35,7 @@ export function createRedisIndex (redis: RedisClient, keys: RedisKeys, store: Jo
     async list (q) {
       const found: Job[] = []
       let after = q.after
+      let next: Position | undefined
       const size = q.team === undefined ? q.limit : Math.max(q.limit, TEAM_ROUND)
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const all = await positions(q, after, size)
@@ -48,8 +49,10 @@ export function createRedisIndex (redis: RedisClient, keys: RedisKeys, store: Jo
         }
         if (all.length <= size) return { jobs: found }
         after = listed.at(-1)
+        next = all[size]
       }
-      return { jobs: found, ...(after === undefined ? {} : { next: after }) }
+      // Read on from between the last read and the next, which may both be other teams' jobs.
+      return { jobs: found, ...(after === undefined || next === undefined ? {} : { next: positionBetween(after, next) }) }
     }
   }
 }
