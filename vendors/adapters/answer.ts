@@ -86,7 +86,7 @@ async function read (vendor: CompiledVendor, { response, pages }: CompiledCall, 
   }
   const result = await response.result.evaluate(view)
   if (result === undefined) throw nothingFound(vendor, response.result.field, answer, json)
-  return { kind: 'result', result: toJson(vendor.name, response.result.field, result) }
+  return { kind: 'result', result: toJson(vendor.name, response.result.field, result, vendor.redact) }
 }
 
 /**

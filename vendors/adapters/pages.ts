@@ -38,11 +38,18 @@ export async function readPage (vendor: CompiledVendor, pages: CompiledPages, vi
   const number = (before?.pages ?? 0) + 1
   const input = { ...view, page: number, links: parseLinks(view.headers.link) }
   const found = await pages.items.evaluate(input)
-  const records = found === undefined ? [] : toJson(vendor.name, pages.items.field, Array.isArray(found) ? found : [found]) as unknown[]
+  const records = found === undefined ? [] : toJson(vendor.name, pages.items.field, Array.isArray(found) ? found : [found], vendor.redact) as unknown[]
   const items = [...before?.items ?? [], ...records].slice(0, pages.maxItems)
   const done = { kind: 'result' as const, result: { items, pages: number } }
   if (number >= pages.maxPages || items.length >= (pages.maxItems ?? Number.POSITIVE_INFINITY)) return done
-  const next = nextPage(vendor, pages.next.field, await pages.next.evaluate(input))
+  let next: NextPage | undefined
+  try {
+    next = nextPage(vendor, pages.next.field, await pages.next.evaluate(input))
+  } catch (err) {
+    // A refused link is quoted in the job's error, and a vendor's link may repeat our query credentials.
+    if (err instanceof Error) err.message = vendor.redact(err.message)
+    throw err
+  }
   return next === undefined ? done : { kind: 'page', progress: { items, pages: number, next } }
 }
 

@@ -35,7 +35,7 @@ async function readPoll (vendor: CompiledVendor, sent: OutgoingRequest, answer: 
   if (condition(vendor.name, poll.done.field, await poll.done.evaluate(view))) {
     const result = poll.result === undefined ? view.body : await poll.result.evaluate(view)
     if (result === undefined) throw nothingFound(vendor, poll.result?.field ?? 'poll.result', answer, json)
-    return { state: 'done', result: toJson(vendor.name, poll.result?.field ?? 'poll.result', result) }
+    return { state: 'done', result: toJson(vendor.name, poll.result?.field ?? 'poll.result', result, vendor.redact) }
   }
   if (answer.status < 200 || answer.status >= 300) {
     throw new UnrecoverableVendorError(`${vendor.name} rejected the poll with ${answer.status}: ${quote(vendor, answer.body)}`, undefined, answer.status)

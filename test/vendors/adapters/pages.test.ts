@@ -65,3 +65,18 @@ test("a link repeating our query key is kept without it: the job never holds the
   const page = await readPage(compiled, pages, { status: 200, headers: { link: '<https://api.vendor.test/items?page=2&api_key=k-SECRET-42>; rel="next"' }, body: [1] }, undefined)
   t.same(page, { kind: 'page', progress: { items: [1], pages: 1, next: { link: '/items?page=2' } } })
 })
+
+test('a refused link that repeats our query key, and records that echo it, never show the key', async (t) => {
+  const compiled = compileVendor('v', {
+    mode: 'sync', url: 'https://api.vendor.test', auth: { type: 'query', name: 'api_key', value: { env: 'KEY' } }, request: { method: 'GET', path: "'/items'" }, pages: { next: 'links.next', items: 'body' }
+  }, { env: { KEY: 'k-SECRET-42' } })
+  const pages = compiled.call.pages
+  if (pages === undefined) throw new Error('no pages')
+  for (const link of ['https://api2.vendor.test/items?page=2&api_key=k-SECRET-42', 'https://api.vendor.test/items#x?api_key=k-SECRET-42']) {
+    const err = await readPage(compiled, pages, { status: 200, headers: { link: `<${link}>; rel="next"` }, body: [1] }, undefined).catch((e: Error) => e)
+    t.match(err, { name: 'MappingError' }, link)
+    t.notMatch((err as Error).message, /k-SECRET-42/, 'the key is not in the job\'s error')
+  }
+  const echoed = await readPage(compiled, pages, { status: 200, headers: {}, body: [{ url: 'https://api.vendor.test/items?api_key=k-SECRET-42' }] }, undefined)
+  t.notMatch(JSON.stringify(echoed), /k-SECRET-42/, 'nor in the records kept')
+})
