@@ -25,13 +25,23 @@ export function startTracing (role: string): Tracing {
   }).merge(detectResources({ detectors: [envDetector] }))
   const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] })
   provider.register()
-  const undici = new UndiciInstrumentation()
+  const undici = new UndiciInstrumentation({ startSpanHook: queryHidden })
   return {
     async shutdown () {
       undici.disable()
       await provider.shutdown()
     }
   }
+}
+
+/**
+ * A vendor call's span shows its URL without the query, which may carry the vendor's credentials (`auth`
+ * of type `query`) to whoever reads the traces; these attributes replace undici's own.
+ */
+export function queryHidden (request: { origin: string | URL, path: string }): Record<string, string> {
+  const at = request.path.indexOf('?')
+  if (at === -1) return {}
+  return { 'url.full': new URL(request.path.slice(0, at), request.origin).toString(), 'url.query': 'REDACTED' }
 }
 
 /** @fastify/otel's request spans for the routes; registered before any route so that it sees them all. */
