@@ -13,7 +13,7 @@ import { jobLog } from '../core/log.js'
 import { tracedStep } from '../core/tracing.js'
 import { MappingError } from '../vendors/adapters/errors.js'
 import type { IncomingHeaders } from '../vendors/adapters/signatures.js'
-import { type CallbackFields, readCallback, readForm, verifyCallback } from '../vendors/adapters/webhook.js'
+import { type CallbackFields, MAX_FORM_FIELDS, readCallback, readForm, verifyCallback } from '../vendors/adapters/webhook.js'
 import {
   BadSignatureError, JobNotFoundError, JsonTooDeepError, MalformedWebhookError, NotWaitingError, StaleCallbackError,
   UnnamedCallbackError, UnreadableWebhookError, WebhookVendorNotFoundError, WrongVendorError
@@ -67,11 +67,13 @@ async function webhooksPlugin (app: FastifyInstance): Promise<void> {
       if (adapter?.webhook === undefined) throw new WebhookVendorNotFoundError(name)
       const text = rawBody?.toString('utf8') ?? ''
       // Read before the signature is checked, as a scheme may sign the fields and the URL; judged only after it.
-      const form = isForm(headers['content-type']) ? readForm(text) : undefined
-      const json = form === undefined ? readJson(text) : undefined
+      const formed = isForm(headers['content-type'])
+      const form = formed ? readForm(text) : undefined
+      const json = formed ? undefined : readJson(text)
       const body = form?.body ?? json?.body
       const check = await verifyCallback(adapter, rawBody, headers, { url: `${publicUrl}${path}`, body, params: form?.params ?? [] })
       if (!check.ok) throw new BadSignatureError(check.reason)
+      if (formed && form === undefined) throw new UnreadableWebhookError(`a form holds at most ${MAX_FORM_FIELDS} fields`)
       if (json?.problem !== undefined) throw json.problem
       checkKeys(body, keyRules)
       let fields: CallbackFields

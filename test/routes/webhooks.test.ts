@@ -134,6 +134,22 @@ test('a signed body that is not JSON or not the webhook shape is a 400', async (
   t.equal((await app.backend.store.get(id))?.status, 'processing', 'nothing changed')
 })
 
+test('a form of more than 1,000 fields is never parsed: a 401 unsigned, a 400 signed, and nothing changes', async (t) => {
+  const { app, waitingJob } = await setup(t)
+  const id = await waitingJob()
+  const raw = `request_id=${id}&${'a=1&'.repeat(5000)}`
+  const post = (signature?: string) => app.inject({
+    method: 'POST',
+    url: '/vendor-webhook/asyncVendor',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature === undefined ? {} : { 'x-signature': signature }) },
+    payload: raw
+  })
+  t.equal((await post()).statusCode, 401)
+  const signed = await post(sign(SECRET, raw))
+  t.same([signed.statusCode, signed.json().code, signed.json().message], [400, 'VFS_ERR_UNREADABLE_WEBHOOK', 'webhook body cannot be read: a form holds at most 1000 fields'])
+  t.equal((await app.backend.store.get(id))?.status, 'processing', 'nothing changed')
+})
+
 test('a signed webhook for an unknown job is a 404', async (t) => {
   const { webhook } = await setup(t)
   const res = await webhook({ request_id: randomUUID(), result: {} })

@@ -23,8 +23,17 @@ export async function verifyCallback (vendor: CompiledVendor, rawBody: Buffer | 
   return vendor.webhook.verify(rawBody, headers, context)
 }
 
-/** A form-encoded callback's fields: `body` by name (a repeated name as a list of its values), and `params` sorted as Twilio signs them. */
-export function readForm (text: string): Pick<CallbackContext, 'body' | 'params'> {
+/** The most fields a form-encoded callback is read with: vendors send tens, and more is work done for anyone, unsigned. */
+export const MAX_FORM_FIELDS = 1_000
+
+/**
+ * A form-encoded callback's fields: `body` by name (a repeated name as a list of its values), and `params`
+ * sorted as Twilio signs them; undefined for a form of more than MAX_FORM_FIELDS fields, counted first.
+ */
+export function readForm (text: string): Pick<CallbackContext, 'body' | 'params'> | undefined {
+  let fields = 1
+  for (let i = 0; i < text.length && fields <= MAX_FORM_FIELDS; i++) if (text.charCodeAt(i) === 0x26) fields++
+  if (fields > MAX_FORM_FIELDS) return undefined
   // No prototype: a field named __proto__ stays a field, which the route then refuses by name.
   const body: Record<string, string | string[]> = Object.create(null)
   const params: CallbackContext['params'] = []
