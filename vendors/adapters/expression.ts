@@ -136,7 +136,11 @@ export function toJson (vendor: string, field: string, value: unknown, redact: (
     if (Array.isArray(item)) return item.map((inner) => seen(inner, depth + 1))
     if (isPlainObject(item)) {
       const out: Record<string, unknown> = {}
-      for (const [key, inner] of Object.entries(item)) if (inner !== undefined) out[redact(key)] = seen(inner, depth + 1)
+      // Defined, not assigned: a `__proto__` key stays a key (which the store then refuses, as it refuses the
+      // same answer unmapped) instead of silently changing the object's prototype.
+      for (const [key, inner] of Object.entries(item)) {
+        if (inner !== undefined) Object.defineProperty(out, redact(key), { value: seen(inner, depth + 1), enumerable: true, writable: true, configurable: true })
+      }
       return out
     }
     throw wrongType(vendor, field, item, 'JSON data')

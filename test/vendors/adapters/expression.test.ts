@@ -1,9 +1,11 @@
 import { test } from 'tap'
+import { storableResult } from '../../../core/input/storable.js'
 import { readAnswer } from '../../../vendors/adapters/answer.js'
 import { MappingError } from '../../../vendors/adapters/errors.js'
 import { compileVendor } from '../../../vendors/adapters/mapping.js'
 import { buildPollRequest, readPollAnswer } from '../../../vendors/adapters/poll.js'
 import { buildRequest } from '../../../vendors/adapters/request.js'
+import { toJson } from '../../../vendors/adapters/expression.js'
 import { call } from './example.js'
 
 const URL = 'http://127.0.0.1:9'
@@ -125,4 +127,11 @@ test('evaluations apart wait their turn for a thread, and a thread stopped at it
     if (n % 6 === 0) t.match(value, { name: 'MappingError', message: /ran past its 100 ms bound and was stopped$/ }, `heavy ${n}`)
     else t.same(value, { kind: 'result', result: [n, n + 1] }, `light ${n}`)
   })
+})
+
+test('a mapped result keeps a __proto__ key as a key, for the store to refuse as it refuses the answer unmapped', async (t) => {
+  const mapped = toJson('v', 'response.result', JSON.parse('{"a":1,"__proto__":{"polluted":true}}')) as Record<string, unknown>
+  t.same(Object.keys(mapped), ['a', '__proto__'])
+  t.equal(Object.getPrototypeOf(mapped), Object.prototype, 'its prototype untouched')
+  t.match(storableResult(mapped, { dollarPrefix: false }), { ok: false, problem: /__proto__/ })
 })
