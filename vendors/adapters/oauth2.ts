@@ -38,6 +38,23 @@ const DEFAULT_LIFETIME_S = 300
 const PEER_POLL_MS = 50
 const PEER_WAIT_MS = 2_000
 
+/** A token endpoint answers a few hundred bytes: one that goes on is read no further than this. */
+const MAX_TOKEN_BYTES = 64 * 1024
+
+async function readAtMost (body: AsyncIterable<Buffer> & { destroy (): unknown }, max: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.length
+    if (size > max) {
+      body.destroy()
+      throw new Error(`its answer ran past ${max} bytes`)
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 export function createTokenManager (vendor: string, client: OAuth2Client, opts: TokenManagerOptions = {}): TokenManager {
   const now = opts.now ?? Date.now
   const cache = opts.cache ?? createMemoryTokenCache(now)
@@ -77,7 +94,7 @@ export function createTokenManager (vendor: string, client: OAuth2Client, opts: 
         signal: AbortSignal.timeout(timeoutMs)
       })
       status = res.statusCode
-      text = await res.body.text()
+      text = await readAtMost(res.body, MAX_TOKEN_BYTES)
     } catch (err) {
       throw new Error(`endpoint call failed (${describeFailure(err)})`)
     }

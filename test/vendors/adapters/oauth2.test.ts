@@ -133,6 +133,11 @@ test('an unreachable token endpoint, garbage and a token-less answer are retryab
   await t.rejects(manager(mac.callbackUrl).token(), { message: 'companyVendor: OAuth2 token endpoint answered 200 with token_type "mac", not Bearer' })
 })
 
+test('a token endpoint that answers past 64 KiB is read no further: a retryable TokenError', async (t) => {
+  const big = await startReceiver(t, () => ({ status: 200, body: `{"access_token":"${'x'.repeat(200_000)}"}` }))
+  await t.rejects(manager(big.callbackUrl).token(), { name: 'TokenError', message: /^companyVendor: OAuth2 token endpoint call failed \(its answer ran past 65536 bytes\)$/ })
+})
+
 test('a token endpoint echoing our form back never gets the client secret into the error', async (t) => {
   const { callbackUrl } = await startReceiver(t, ({ raw }) => ({ status: 400, body: JSON.stringify({ error: 'invalid_request', got: raw.toString() }) }))
   const err = await manager(callbackUrl).token().catch((e: unknown) => e) as Error
