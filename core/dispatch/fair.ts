@@ -6,7 +6,10 @@
  * whole vendor. The same rules run in take.lua and in the in-memory queue.
  */
 
-/** The pass of a team whose work is ready again: the vendor's virtual time (the pass the last team served reached), or its own pass if later, so that waiting banks no share. */
+/**
+ * The pass of a team whose work is ready again: the vendor's virtual time (the lowest pass of the teams ready
+ * after the last turn), or its own pass if later, so that waiting banks no share and costs no more than a turn.
+ */
 export function readyPass (ownPass: number | undefined, vtime: number): number {
   return Math.max(ownPass ?? 0, vtime)
 }

@@ -159,7 +159,9 @@ export function takeFrom (
     for (const entry of taken) deliveries.push(deliver(entry, 1, entry.kind, probe))
     takenBy.set(team, (takenBy.get(team) ?? 0) + taken.length)
     const moved = pass + taken.length / weight
-    state.vtime = moved
+    // The lowest pass of the teams ready now, as take.lua keeps it: a newcomer joins there, not at a
+    // small-weight team's moved pass, which may be far ahead of everyone's.
+    state.vtime = Math.max(state.vtime, Math.min(moved, next.next ?? moved))
     if (list.length === 0) {
       state.teams.delete(team)
       state.passes.set(team, moved)

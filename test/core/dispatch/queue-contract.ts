@@ -204,6 +204,17 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.same(byTeam(await takeMany(queue, WIDE, 10, 10)), { busy: 50, idle: 50 }, 'half each from then on, not all to the one that waited')
   })
 
+  test(`${name}: a team that becomes ready just after a small-weight team's turn waits a turn, not that team's stride`, { skip }, async (t) => {
+    const { queue } = await clocked(t, { weightOf: (team) => team === 'bg' ? 0.01 : 1 })
+    await queue.enqueue('v', [...jobs(300, start, 'bulk'), ...jobs(10, start, 'bg')])
+    const before: Delivery[] = []
+    while (!before.some((d) => d.team === 'bg')) before.push(...(await queue.take(WIDE, 1, { reclaim: false })).deliveries)
+    await queue.enqueue('v', jobs(1, start, 'risk'))
+    let others = 0
+    for (let d = (await queue.take(WIDE, 1, { reclaim: false })).deliveries[0]; d !== undefined && d.team !== 'risk'; d = (await queue.take(WIDE, 1, { reclaim: false })).deliveries[0]) others++
+    t.ok(others <= 2, `the newcomer's job was taken after ${others} others' (the small-weight team's stride is 100)`)
+  })
+
   test(`${name}: a team over its own quota on the vendor waits while the others go on, and its jobs that would wait past maxWaitMs fail`, { skip }, async (t) => {
     const { queue, clock } = await clocked(t)
     const limits = { ...LIMITS, maxWaitMs: 20_000, teamQuotas: new Map([['capped', [{ limit: 2, windowMs: 10_000 }]]]) }

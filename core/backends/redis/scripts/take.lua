@@ -375,7 +375,11 @@ while taken + entered < room do
       for _, member in ipairs(popped) do enter(member) end
       takenBy[team] = (takenBy[team] or 0) + #popped
       pass = pass + #popped / weight
-      vtime = pass
+      -- The lowest pass of the teams ready now: a newcomer joins there, not at a small-weight team's moved
+      -- pass, which may be far ahead of everyone's.
+      local lowest = pass
+      if #head > 2 then lowest = math.min(pass, tonumber(head[4])) end
+      vtime = math.max(vtime, lowest)
       settleTurn(team, pass, list)
     end
   end
