@@ -185,6 +185,16 @@ export function queueContract (name: string, skip: false | string, make: MakeQue
     t.same(byTeam(await takeMany(queue, WIDE, 80, 1)), { growth: 60, risk: 20 }, 'and one at a time')
   })
 
+  test(`${name}: a team's weight changed in the configuration holds from its next submission on, though its backlog never emptied`, { skip }, async (t) => {
+    let weight = 3
+    const { queue } = await clocked(t, { weightOf: (team) => team === 'growth' ? weight : 1 })
+    await queue.enqueue('v', [...jobs(300, start, 'growth'), ...jobs(300, start, 'risk')])
+    t.same(byTeam(await takeMany(queue, WIDE, 10, 10)), { growth: 75, risk: 25 }, '3 to 1')
+    weight = 1
+    await queue.enqueue('v', jobs(1, start, 'growth'))
+    t.same(byTeam(await takeMany(queue, WIDE, 10, 10)), { growth: 50, risk: 50 }, 'then 1 to 1')
+  })
+
   test(`${name}: a team alone gets the whole vendor, and one whose work arrives behind another's backlog is served within one turn`, { skip }, async (t) => {
     const { queue } = await clocked(t)
     await queue.enqueue('v', jobs(1000, start, 'bulk'))

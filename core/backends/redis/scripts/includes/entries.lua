@@ -25,7 +25,7 @@ local function parseDelayed (member)
   return kind, createdAt, 'default', id, trace
 end
 
--- The vendor's virtual time, in the teams' passes hash: the pass the last team served reached.
+-- The vendor's virtual time, in the teams' passes hash: the lowest pass of the teams ready after the last turn.
 local VTIME = ':vtime'
 
 -- A team with work waiting joins the turn at the vendor's virtual time, or at its own pass when that is
@@ -37,11 +37,12 @@ local function readyTeam (base, team)
 end
 
 -- Queues a waiting entry for its team, at the back (or the front: a call that could not leave in time),
--- and readies the team; its first entry records the team's weight (when given). Answers the team's list.
+-- and readies the team; each entry given a weight records it, so that a weight changed in TEAMS_FILE holds
+-- from the team's next submission on, backlog or not. Answers the team's list.
 local function queueReady (base, team, weight, member, front)
   local list = base .. 'ready:' .. team
-  local waiting = front and redis.call('LPUSH', list, member) or redis.call('RPUSH', list, member)
-  if waiting == 1 and weight ~= '' then redis.call('HSET', base .. 'weights', team, weight) end
+  if front then redis.call('LPUSH', list, member) else redis.call('RPUSH', list, member) end
+  if weight ~= '' then redis.call('HSET', base .. 'weights', team, weight) end
   readyTeam(base, team)
   return list
 end
