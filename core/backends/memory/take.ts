@@ -118,10 +118,12 @@ export function takeFrom (
   // A team whose quota this take used up sits out the rest of it; one whose quota was used up before is parked.
   const takenBy = new Map<string, number>()
   const sittingOut = new Map<string, number>()
-  for (let next = lowest(state.teams); next !== undefined && deliveries.length < room; next = lowest(state.teams)) {
+  // Deliveries of teams over their budget take no grant: they use none of the room, only the worker's places.
+  let ungranted = 0
+  for (let next = lowest(state.teams); next !== undefined && deliveries.length - ungranted < room && deliveries.length < max; next = lowest(state.teams)) {
     const { team, pass } = next
     const list = state.ready.get(team) ?? []
-    const want = room - deliveries.length
+    const want = Math.min(room - (deliveries.length - ungranted), max - deliveries.length)
     const quotas = limits.teamQuotas?.get(team)
     const times = state.teamQuotaTimes.get(team) ?? []
     state.teamQuotaTimes.set(team, times)
@@ -130,7 +132,10 @@ export function takeFrom (
     const affordable = book.afford(limits, team, t) - (takenBy.get(team) ?? 0)
     if (affordable <= 0 && !takenBy.has(team)) {
       // Its budget cannot pay one more call: its waiting jobs fail without one (the worker fails them).
-      for (const head of list.splice(0, want)) deliveries.push(deliver(head, 1, 'budget', false))
+      // They take no grant, so the other teams' turns go on in the same take.
+      const failed = list.splice(0, want)
+      for (const head of failed) deliveries.push(deliver(head, 1, 'budget', false))
+      ungranted += failed.length
       state.teams.delete(team)
       if (list.length === 0) state.passes.set(team, pass)
       else sittingOut.set(team, pass)

@@ -48,6 +48,19 @@ export function budgetContract (name: string, skip: false | string, make: MakeQu
     t.equal(spend.totals.get('free'), 15, 'a team without a budget has its spend counted too')
   })
 
+  test(`${name}: a team over its budget does not hold up the others: its jobs fail beside their calls, using none of the vendor's grants`, { skip }, async (t) => {
+    const clock = { now: start }
+    const [queue] = await make(t, { clock })
+    // A call or two a second; `broke` cannot pay for one, and its backlog is far deeper than a take.
+    const limits = { ...budgeted(new Map([['broke', [{ limit: 0, windowMs: WINDOW, team: true }]]])), rateLimit: { perSecond: 2, burst: 2 } }
+    // Named to come first when the passes tie.
+    await queue.enqueue('v', [...jobs(50, start, 'broke'), ...jobs(2, start, 'steady')])
+    const first = (await queue.take(limits, 20, { reclaim: false })).deliveries
+    const calls = count(first, 'steady', 'call')
+    t.ok(calls >= 1, `the other team's calls get the vendor's grants (${calls})`)
+    t.equal(count(first, 'broke', 'budget'), calls, 'beside as many of the broke team\'s jobs failed')
+  })
+
   test(`${name}: settling gives back what a call did not spend, and the budget pays for that many more calls`, { skip }, async (t) => {
     const clock = { now: start }
     const [queue] = await make(t, { clock })

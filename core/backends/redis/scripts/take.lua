@@ -334,12 +334,14 @@ end
 -- A team whose quota this take used up sits out the rest of it; one whose quota was used up before is parked.
 local vtime = tonumber(rcall('HGET', PASSES, VTIME)) or 0
 local takenBy, sittingOut = {}, {}
-while taken + entered < room do
+-- Entries of teams over their budget take no grant: they use none of the room, only the worker's places.
+local ungranted = 0
+while taken + entered - ungranted < room and taken + entered < max do
   local head = rcall('ZRANGE', TEAMS, 0, 1, 'WITHSCORES')
   if #head == 0 then break end
   local team, pass = head[1], tonumber(head[2])
   local list = base .. 'ready:' .. team
-  local want = room - taken - entered
+  local want = math.min(room - (taken + entered - ungranted), max - taken - entered)
   local quotas = teamQuotas[team]
   local teamRoom, teamNext = math.huge, now
   if quotas then teamRoom, teamNext = quotaRoom(quotas) end
@@ -347,9 +349,11 @@ while taken + entered < room do
   local afford = affordable(team) - (takenBy[team] or 0)
   if afford <= 0 and not takenBy[team] then
     -- Its budgets cannot pay for one more call: its waiting entries go out as 'b', failed without a call.
+    -- They take no grant, so the other teams' turns go on in the same take.
     local popped = rcall('LPOP', list, want)
     if popped then
       for _, member in ipairs(popped) do enter(member, 'b') end
+      ungranted = ungranted + #popped
     end
     rcall('ZREM', TEAMS, team)
     if rcall('LLEN', list) == 0 then rcall('HSET', PASSES, team, pass) else sittingOut[team] = pass end
@@ -386,7 +390,7 @@ while taken + entered < room do
 end
 for team, pass in pairs(sittingOut) do rcall('ZADD', TEAMS, pass, team) end
 rcall('HSET', PASSES, VTIME, vtime)
-readEntered(probe, room - taken)
+readEntered(probe, math.min(room + ungranted, max) - taken)
 
 -- Expired entries take no grant: only calls and polls count against the limits.
 local granted = 0
