@@ -26,7 +26,7 @@ test('OAuth2: the fleet of two workers fetches one token for many jobs, and afte
   // A call refused for its token is an attempt the vendor saw: the next goes at once, through a grant of its
   // own, and may meet the old token once more in the other worker, which has not met the 401 yet.
   t.ok(attempts.every((n) => n >= 1 && n <= 3), `each job called once, or again once per worker after the 401 (${[...new Set(attempts)].sort().join(', ')})`)
-  t.ok(attempts.includes(2), 'the calls that met the revoked token were called again, with the new token')
+  t.ok(attempts.some((n) => n > 1), 'the calls that met the revoked token were called again, with the new token')
   t.match(await tokenStats(company), { tokenRequests: 2, tokensIssued: 2, activeTokens: 1 }, 'one new token after the revocation')
   // 50/s with a burst of 10: at most 50 + 10 - 1 calls in any second at the vendor, the refused ones included.
   const { maxInWindow } = await windowStats(company, 1000)
