@@ -81,6 +81,8 @@ test('calls that end while Redis is down for 3 s are settled once it returns: ea
   await stack.redis.stop()
   await new Promise((resolve) => setTimeout(resolve, 3000))
   await stack.redis.start()
+  // The API reconnects on its own backoff, up to 2 s after the worker has settled: statuses are read through it.
+  await waitFor(async () => (await timed(`${stack.base}/health`)).status === 200 || undefined, 15_000, 'the API to recover')
   const redis = redisClient(t, stack.redis.url)
   t.same(await allEnded(stack, redis, ids, 60_000), ids.map(() => 'complete'))
   // Past the lease: a settlement given up on would have had its job called again by now.
