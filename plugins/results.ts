@@ -2,7 +2,7 @@ import { charge, priceFor } from '../core/dispatch/spend.js'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { queued } from '../core/dispatch/queue.js'
-import { dueAtEnd, recheckAt } from '../core/notify/outbox.js'
+import { dueAtEnd, intendNotify } from '../core/notify/outbox.js'
 import type { Job } from '../core/job.js'
 import { finishLeader, type Freshness, settleFollower, submitCached } from '../core/results.js'
 import { cacheKey } from '../vendors/cache.js'
@@ -46,9 +46,7 @@ async function resultsPlugin (app: FastifyInstance): Promise<void> {
       if (due !== undefined) await backend.outbox.schedule(job.team, [due])
     },
     requeue: (job: Job) => backend.queue.enqueue(job.vendor, [queued(job)]),
-    async intend (job: Job) {
-      if (job.notify !== undefined) await backend.outbox.schedule(job.team, [{ id: job.id, at: recheckAt(Date.now(), job.createdAt) }])
-    }
+    intend: (job: Job) => intendNotify(backend.outbox, [job])
   }
   const caching = (vendor: string): boolean => {
     const config = vendors.get(vendor)

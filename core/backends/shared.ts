@@ -1,5 +1,5 @@
 import { type Job, type JobChange, jobFields } from '../job.js'
-import { type Outbox, recheckAt } from '../notify/outbox.js'
+import { intendNotify, type Outbox } from '../notify/outbox.js'
 import { type DispatchQueue, type QueuedJob, queued } from '../dispatch/queue.js'
 import type { JobStore } from '../store.js'
 
@@ -57,7 +57,7 @@ export async function replayJob (store: JobStore, queue: DispatchQueue, id: stri
   if (job?.status !== 'failed') return null
   const entry = queued(job)
   await queue.enqueue(job.vendor, [{ ...entry, at: Date.now() + REPLAY_INTENT_MS }])
-  if (job.notify !== undefined) await intents?.schedule(job.team, [{ id, at: recheckAt(Date.now(), job.createdAt) }])
+  await intendNotify(intents, [job])
   const replayed = await store.transition(id, 'failed', replayChange(job))
   if (replayed !== null) await queue.enqueue(job.vendor, [entry])
   return replayed

@@ -32,6 +32,24 @@ const RECHECK_MAX_MS = 300_000
  */
 export const recheckAt = (now: number, createdAt: number): number => now + Math.min(RECHECK_MAX_MS, Math.max(RECHECK_MIN_MS, now - createdAt))
 
+/**
+ * Gives each of these jobs that asks for a webhook its outbox entry, due at recheckAt, before the job is
+ * written or changes: where the two are written in two steps, the entry finds the webhook should the
+ * job's own indexing be lost. Without an outbox (the job and its entry are written as one) nothing is done.
+ */
+export async function intendNotify (outbox: Outbox | undefined, jobs: readonly Job[]): Promise<void> {
+  if (outbox === undefined) return
+  const now = Date.now()
+  const byTeam = new Map<string, Array<{ id: string, at: number }>>()
+  for (const job of jobs) {
+    if (job.notify === undefined) continue
+    const entries = byTeam.get(job.team) ?? []
+    entries.push({ id: job.id, at: recheckAt(now, job.createdAt) })
+    byTeam.set(job.team, entries)
+  }
+  for (const [team, entries] of byTeam) await outbox.schedule(team, entries)
+}
+
 /** The job's outbox entry as it ended: due at its end. */
 export const dueAtEnd = (job: Job): { id: string, at: number } | undefined =>
   job.notify?.status === 'pending' && job.endedAt !== undefined ? { id: job.id, at: job.endedAt } : undefined

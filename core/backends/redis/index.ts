@@ -5,7 +5,7 @@ import { type DispatchQueue, type DispatchSettings, queued } from '../../dispatc
 import { endListeners, endsJob, type EndListeners } from '../../ending.js'
 import type { Job } from '../../job.js'
 import type { JobIndex } from '../../listing.js'
-import { recheckAt } from '../../notify/outbox.js'
+import { intendNotify } from '../../notify/outbox.js'
 import type { JobStore, WaitingJobs } from '../../store.js'
 import { tracedSubmit } from '../../tracing.js'
 import { replayJob, storeBatchJobs } from '../shared.js'
@@ -74,13 +74,6 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
   // Where a job's end and its outbox entry are two writes (a Cluster, MongoDB), a job that asks for a
   // completion webhook gets an entry before it is stored, which finds the webhook should the second write be lost.
   const intents = together ? undefined : outbox
-  const intend = async (jobs: readonly Job[]): Promise<void> => {
-    const now = Date.now()
-    const asking = jobs.filter((job) => job.notify !== undefined)
-    for (const team of new Set(asking.map((job) => job.team))) {
-      await intents?.schedule(team, asking.filter((job) => job.team === team).map((job) => ({ id: job.id, at: recheckAt(now, job.createdAt) })))
-    }
-  }
   const submitArgs = (job: Job): [string, string, number, string, string, string, string, number, string, string, number, ...string[]] => {
     const k = keys.vendor(job.vendor)
     return [keys.job(job.id), k.wake, opts.jobTtlMs, k.base, keys.wakeChannel, job.vendor,
@@ -98,7 +91,7 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
         if (created === 0) throw new Error(`job ${traced.id} already exists`)
         return
       }
-      await intend([traced])
+      await intendNotify(intents, [traced])
       if (own) {
         // A Cluster writes both at once on their two nodes; a worker that meets the entry before the job waits for it (runDelivery).
         await Promise.all([store.create(traced), queue.enqueue(traced.vendor, entry)])
@@ -111,7 +104,7 @@ export async function createRedisBackend (redis: RedisClient, opts: RedisBackend
     }),
     async submitBatch (batch, jobs) {
       if (!together) {
-        await intend(jobs)
+        await intendNotify(intents, jobs)
         await storeBatchJobs(store, queue, jobs)
         await batches.create(batch)
         return
