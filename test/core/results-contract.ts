@@ -37,6 +37,18 @@ export function resultsContract (tap: Test, name: string, skip: false | string, 
     t.same(await cache.admit('k', 'd', { claimMs: CLAIM_MS }), { kind: 'follow', leader: 'c' }, 'the claim is still c\'s')
   })
 
+  tap.test(`${name}: a leader whose claim expired and was taken by a new leader still hands back its own followers when it ends`, { skip }, async (t) => {
+    const { cache, wait } = await make(t)
+    await cache.admit('k', 'a', { claimMs: 500 })
+    t.same(await cache.admit('k', 'b', { claimMs: 500 }), { kind: 'follow', leader: 'a' })
+    await wait(600)
+    t.same(await cache.admit('k', 'c', { claimMs: 500 }), { kind: 'lead' }, 'a\'s claim expired: c leads')
+    t.same(await cache.admit('k', 'd', { claimMs: 500 }), { kind: 'follow', leader: 'c' })
+    t.same(await cache.finish('k', 'a'), ['b'], 'a, still on its way, ends its follower')
+    t.same(await cache.admit('k', 'e', { claimMs: 500 }), { kind: 'follow', leader: 'c' }, 'and leaves c\'s claim alone')
+    t.same(await cache.finish('k', 'c'), ['d', 'e'])
+  })
+
   tap.test(`${name}: saved calls are counted per team, vendor and source, with what they would have cost`, { skip }, async (t) => {
     const { cache } = await make(t)
     await cache.saved('growth', 'v1', 'cache', 3_000)

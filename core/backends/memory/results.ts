@@ -7,7 +7,14 @@ import type { Admission, ResultCache } from '../../results.js'
  */
 export function createMemoryResults (maxEntries: number, now = Date.now): ResultCache {
   const results = new Map<string, { result: unknown, at: number, until: number }>()
-  const claims = new Map<string, { id: string, until: number, followers: string[] }>()
+  const claims = new Map<string, { id: string, until: number }>()
+  // A leader's followers, apart from its claim and outliving it by a claim's length (as in Redis): a leader
+  // still on its way when its claim expired and another job took the key still ends its own followers.
+  const followers = new Map<string, { ids: string[], until: number }>()
+  const sweep = (t: number): void => {
+    if (claims.size >= maxEntries) for (const [k, c] of claims) if (c.until <= t) claims.delete(k)
+    if (followers.size >= maxEntries) for (const [id, f] of followers) if (f.until <= t) followers.delete(id)
+  }
   const saved = new Map<string, Map<string, { cache: number, coalesced: number, micros: number }>>()
   return {
     async admit (key, id, opts): Promise<Admission> {
@@ -19,12 +26,15 @@ export function createMemoryResults (maxEntries: number, now = Date.now): Result
       }
       const claim = claims.get(key)
       if (claim !== undefined && claim.until > t) {
-        claim.followers.push(id)
+        const joined = followers.get(claim.id) ?? { ids: [], until: 0 }
+        joined.ids.push(id)
+        joined.until = claim.until + opts.claimMs
+        followers.set(claim.id, joined)
         return { kind: 'follow', leader: claim.id }
       }
-      // A leader that never ended (evicted unended) leaves its claim behind: swept once there are too many.
-      if (claims.size >= maxEntries) for (const [k, c] of claims) if (c.until <= t) claims.delete(k)
-      claims.set(key, { id, until: t + opts.claimMs, followers: [] })
+      // A leader that never ended (evicted unended) leaves its claim and followers behind: swept once there are too many.
+      sweep(t)
+      claims.set(key, { id, until: t + opts.claimMs })
       return { kind: 'lead' }
     },
     async finish (key, id, keep) {
@@ -34,10 +44,10 @@ export function createMemoryResults (maxEntries: number, now = Date.now): Result
         results.set(key, { result: structuredClone(keep.result), at: t, until: t + keep.ttlMs })
         if (results.size > maxEntries) results.delete(results.keys().next().value as string)
       }
-      const claim = claims.get(key)
-      if (claim?.id !== id) return []
-      claims.delete(key)
-      return claim.followers
+      if (claims.get(key)?.id === id) claims.delete(key)
+      const mine = followers.get(id)
+      followers.delete(id)
+      return mine === undefined || mine.until <= t ? [] : mine.ids
     },
     async saved (team, vendor, source, micros) {
       const ofTeam = saved.get(team) ?? new Map<string, { cache: number, coalesced: number, micros: number }>()
