@@ -17,16 +17,17 @@ export const jobPathLogger: FastifyChildLoggerFactory = (logger, bindings, opts,
  * job read, a webhook applied), the request's remaining lines, its "request completed" among them, do too.
  */
 async function jobLogsPlugin (app: FastifyInstance): Promise<void> {
-  app.addHook('preSerialization', async (request, reply, payload) => {
-    if (QUIET.has(request.log.level) || payload === null || typeof payload !== 'object') return payload
-    const id = (payload as { request_id?: unknown }).request_id
-    if (typeof id !== 'string') return payload
-    const vendor = (payload as { vendor?: unknown }).vendor ?? (request.params as { vendor?: unknown } | undefined)?.vendor ??
-      (request.body as { vendor?: unknown } | undefined)?.vendor
-    const log = request.log.child({ request_id: id, ...(typeof vendor === 'string' ? { vendor } : {}) })
-    request.log = log
-    reply.log = log
-    return payload
+  // A callback hook: an async one would cost a promise on every reply with a body.
+  app.addHook('preSerialization', (request, reply, payload, done) => {
+    const id = QUIET.has(request.log.level) || payload === null || typeof payload !== 'object' ? undefined : (payload as { request_id?: unknown }).request_id
+    if (typeof id === 'string') {
+      const vendor = (payload as { vendor?: unknown }).vendor ?? (request.params as { vendor?: unknown } | undefined)?.vendor ??
+        (request.body as { vendor?: unknown } | undefined)?.vendor
+      const log = request.log.child({ request_id: id, ...(typeof vendor === 'string' ? { vendor } : {}) })
+      request.log = log
+      reply.log = log
+    }
+    done(null, payload)
   })
 }
 
