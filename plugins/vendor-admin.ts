@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { VendorSnapshot } from '../core/dispatch/queue.js'
 import type { JobStatus } from '../core/job.js'
+import { type Caller, sees } from '../core/teams/caller.js'
 import { isoTime } from '../core/time.js'
 import type { VendorConfig } from '../vendors/config.js'
 import { type PublicVendorConfig, publicConfig } from '../vendors/public-config.js'
@@ -26,8 +27,9 @@ interface VendorView {
 }
 
 interface VendorAdmin {
-  list (): Promise<VendorView[]>
-  view (name: string): Promise<VendorView>
+  /** `viewer`: who asks (undefined: nobody named); `spend.teams` holds only what it may see. */
+  list (viewer: Caller | undefined): Promise<VendorView[]>
+  view (name: string, viewer: Caller | undefined): Promise<VendorView>
   pause (name: string, reason?: string): Promise<VendorView>
   resume (name: string): Promise<VendorView>
 }
@@ -39,7 +41,10 @@ declare module 'fastify' {
 }
 
 
-function toVendorView (config: VendorConfig, s: VendorSnapshot, spend: Map<string, number>): VendorView {
+/** Pause and resume are the admin's: their answer shows what the admin sees. */
+const ADMIN: Caller = { admin: true }
+
+function toVendorView (config: VendorConfig, s: VendorSnapshot, spend: Map<string, number>, viewer: Caller | undefined): VendorView {
   return {
     name: config.name,
     config: publicConfig(config),
@@ -53,7 +58,11 @@ function toVendorView (config: VendorConfig, s: VendorSnapshot, spend: Map<strin
     },
     queue: { ready: s.ready, delayed: s.delayed, delivered: s.delivered, ...(s.oldestReadyAt === undefined ? {} : { oldest_ready_at: isoTime(s.oldestReadyAt) }) },
     counts: s.counts,
-    spend: { total: [...spend.values()].reduce((sum, n) => sum + n, 0), teams: Object.fromEntries(spend) }
+    // The total is the vendor's; each team's part is that team's own data.
+    spend: {
+      total: [...spend.values()].reduce((sum, n) => sum + n, 0),
+      teams: Object.fromEntries([...spend].filter(([team]) => viewer !== undefined && sees(viewer, { team })))
+    }
   }
 }
 
@@ -65,24 +74,24 @@ async function vendorAdminPlugin (app: FastifyInstance): Promise<void> {
     if (config === undefined) throw new VendorNotFoundError(name, [...app.config.vendors.keys()].join(', '))
     return config
   }
-  const view = async (name: string): Promise<VendorView> => {
+  const view = async (name: string, viewer: Caller | undefined): Promise<VendorView> => {
     const config = configOf(name)
     const [snapshot, spend] = await Promise.all([queue.snapshot(config), app.spend.byTeam(name)])
-    return toVendorView(config, snapshot, spend)
+    return toVendorView(config, snapshot, spend, viewer)
   }
   app.decorate('vendorAdmin', {
-    list: () => Promise.all([...app.config.vendors.keys()].map(view)),
+    list: (viewer) => Promise.all([...app.config.vendors.keys()].map((name) => view(name, viewer))),
     view,
     async pause (name, reason) {
       configOf(name)
       await queue.hold(name, reason)
       app.log.warn({ vendor: name, reason }, 'vendor paused by an operator: no worker calls it until resumed')
-      return view(name)
+      return view(name, ADMIN)
     },
     async resume (name) {
       configOf(name)
       if (await queue.resume(name)) app.log.warn({ vendor: name }, 'vendor resumed by an operator')
-      return view(name)
+      return view(name, ADMIN)
     }
   } satisfies VendorAdmin)
 }

@@ -184,6 +184,8 @@ export const errors = {
 export const submitSecurity: Array<Record<string, string[]>> = [{ teamKey: [] }]
 /** The admin token reads every team's jobs too. */
 export const readSecurity: Array<Record<string, string[]>> = [{ teamKey: [] }, { adminToken: [] }]
+/** Anyone may read the vendors; a team's key shows its own spend there too, the admin token every team's. */
+export const viewSecurity: Array<Record<string, string[]>> = [{}, { teamKey: [] }, { adminToken: [] }]
 
 export const teamErrors = {
   402: errorRef("VFS_ERR_BUDGET_EXHAUSTED: the team cannot afford one more call of the vendor within its budget (TEAMS_FILE budget): its most expensive call does not fit what is left"),
@@ -272,7 +274,9 @@ export const VendorReply = Type.Object({
   }),
   spend: Type.Object({
     total: Type.Number({ minimum: 0 }),
-    teams: Type.Record(Type.String(), Type.Number({ minimum: 0 }), { description: 'by team' })
+    teams: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+      description: "by team: every team's for the admin token, the caller's own for a team's key, none without a key"
+    })
   }, { description: "what the vendor's calls cost in all, in the operator's currency (its cost), fleet-wide" })
 }, { $id: 'VendorReply' })
 

@@ -1,25 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { adminErrors, errors, PauseQuery, VendorHistoryReply, VendorParams, VendorReply, VendorsReply } from './schemas.js'
+import { adminErrors, errors, errorRef, PauseQuery, VendorHistoryReply, VendorParams, VendorReply, VendorsReply, viewSecurity } from './schemas.js'
 
 /** Each vendor's configuration without secrets and its live state; an operator's pause and resume. */
+const unknownKey = errorRef("with TEAMS_FILE: a key no team has (WWW-Authenticate: Bearer); send your team's key, the admin token, or none")
+
 const vendorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/vendors', {
     schema: {
       tags: ['operations'],
       summary: "Every vendor's configuration (no secrets), limits and their live state, queue and counts by status",
-      response: { 200: Type.Ref(VendorsReply), 503: errors[503] }
+      security: viewSecurity,
+      response: { 200: Type.Ref(VendorsReply), 401: unknownKey, 503: errors[503] }
     }
-  }, async () => ({ vendors: await app.vendorAdmin.list() }))
+  }, async (request, reply) => ({ vendors: await app.vendorAdmin.list(app.viewer(request, reply)) }))
 
   app.get('/vendors/:name', {
     schema: {
       tags: ['operations'],
       summary: "One vendor's configuration (no secrets), limits and their live state, queue and counts by status",
+      security: viewSecurity,
       params: VendorParams,
-      response: { 200: Type.Ref(VendorReply), 400: errors[400], 404: errors[404], 414: errors[414], 503: errors[503] }
+      response: { 200: Type.Ref(VendorReply), 400: errors[400], 401: unknownKey, 404: errors[404], 414: errors[414], 503: errors[503] }
     }
-  }, async (request) => app.vendorAdmin.view(request.params.name))
+  }, async (request, reply) => app.vendorAdmin.view(request.params.name, app.viewer(request, reply)))
 
   app.get('/vendors/:name/history', {
     schema: {

@@ -896,6 +896,15 @@ export interface paths {
                         "application/json": components["schemas"]["VendorsReply"];
                     };
                 };
+                /** @description with TEAMS_FILE: a key no team has (WWW-Authenticate: Bearer); send your team's key, the admin token, or none */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
                 /** @description a dependency is down or full, or the service sheds load; Retry-After says when to try again */
                 503: {
                     headers: {
@@ -946,6 +955,15 @@ export interface paths {
                 };
                 /** @description bad input: malformed JSON, JSON nested deeper than 64 levels, a body that is not an object, a bad id, an unknown vendor, a key a store cannot hold */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorReply"];
+                    };
+                };
+                /** @description with TEAMS_FILE: a key no team has (WWW-Authenticate: Bearer); send your team's key, the admin token, or none */
+                401: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2184,7 +2202,7 @@ export interface components {
             /** @description what the vendor's calls cost in all, in the operator's currency (its cost), fleet-wide */
             spend: {
                 total: number;
-                /** @description by team */
+                /** @description by team: every team's for the admin token, the caller's own for a team's key, none without a key */
                 teams: {
                     [key: string]: number;
                 };

@@ -8,6 +8,7 @@ import { redisFor, skipWithoutRedis } from '../redis-server.js'
 
 const skipRedis = skipWithoutRedis(tap)
 const KEYS = { GROWTH_KEY: 'growth-key-aaaaaaaaaaaaaaaa', RISK_KEY: 'risk-key-cccccccccccccccccccc' }
+const ADMIN_TOKEN = 'admin-token-bbbbbbbbbbbbbbbbbbbb'
 const growth = { authorization: `Bearer ${KEYS.GROWTH_KEY}` }
 const risk = { authorization: `Bearer ${KEYS.RISK_KEY}` }
 /** A call costs 0.01 and a result 0.02: growth's 0.1 an hour pays for one failed call and three results. */
@@ -24,7 +25,7 @@ for (const mode of ['embedded', 'redis'] as const) {
     const file = join(t.testdir(), 'teams.json')
     writeFileSync(file, JSON.stringify({ growth: { keys: [{ env: 'GROWTH_KEY' }], budget: { limit: 0.1, window: '1h' } }, risk: { keys: [{ env: 'RISK_KEY' }] } }))
     const echo = await startEchoVendor(t)
-    const env = { TEAMS_FILE: file, ...KEYS, ...(redis === undefined ? {} : { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }) }
+    const env = { TEAMS_FILE: file, ADMIN_TOKEN, ...KEYS, ...(redis === undefined ? {} : { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }) }
     return buildTestApp(t, testConfig(env, {
       paid: { mode: 'sync', url: echo, request: { path: "'/200'" }, cost: COST },
       refusing: { mode: 'sync', url: echo, request: { path: "'/400'" }, cost: COST }
@@ -58,10 +59,17 @@ for (const mode of ['embedded', 'redis'] as const) {
     const theirs = await submit(app, 'paid', risk)
     t.equal(theirs.statusCode, 202, 'a team without a budget is not refused')
     t.match(await ended(app, theirs.json().request_id, risk), { status: 'complete', cost: 0.03 })
-    const vendor = (await app.inject({ method: 'GET', url: '/vendors/paid' })).json()
+    const vendor = (await app.inject({ method: 'GET', url: '/vendors/paid', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()
     t.same(vendor.config.cost, COST)
+    t.same(Object.keys(vendor.spend.teams).sort(), ['growth', 'risk'], 'the admin sees every team\'s spend')
     t.equal(vendor.spend.teams.growth.toFixed(6), '0.090000')
     t.equal(vendor.spend.total.toFixed(6), '0.120000')
+    const own = (await app.inject({ method: 'GET', url: '/vendors/paid', headers: risk })).json()
+    t.same([Object.keys(own.spend.teams), own.spend.teams.risk.toFixed(6), own.spend.total.toFixed(6)], [['risk'], '0.030000', '0.120000'], 'a team sees its own spend and the total, not another team\'s')
+    const anyone = (await app.inject({ method: 'GET', url: '/vendors' })).json()
+    t.same(anyone.vendors.find((v: { name: string }) => v.name === 'paid').spend, { total: vendor.spend.total, teams: {} }, 'without a key: the total only')
+    const unknown = await app.inject({ method: 'GET', url: '/vendors/paid', headers: { authorization: 'Bearer nobody-key-xxxxxxxxxxxxxxxx' } })
+    t.same([unknown.statusCode, unknown.json().code, unknown.headers['www-authenticate']], [401, 'VFS_ERR_UNAUTHENTICATED', 'Bearer realm="vfs", error="invalid_token"'], 'a key no team has is a 401')
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
     t.match(metrics, /^vfs_spend_total\{vendor="paid",team="growth"\} 0\.09\d*$/m)
   })
