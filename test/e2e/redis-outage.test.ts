@@ -21,7 +21,9 @@ test('while Redis is down the API answers 503 at once, then recovers by itself a
     // Short calls and claims, so that entries a worker held when Redis went away come back quickly.
     vendors: { syncVendor: { timeoutMs: 1000, rateLimit: { perSecond: 50, burst: 10 } }, asyncVendor: { timeoutMs: 1000 } },
     env: { LEASE_MS: '2000' },
-    mockEnv: { MOCK_WEBHOOK_DELAY_MIN_MS: '50', MOCK_WEBHOOK_DELAY_MAX_MS: '200', MOCK_LATENCY_MS: '20' }
+    // A callback refused while the API cannot reach Redis is sent again for about 25 s, as a real vendor keeps
+    // trying for hours: the mock's default 3 retries give up within a second, before the API is back.
+    mockEnv: { MOCK_WEBHOOK_DELAY_MIN_MS: '50', MOCK_WEBHOOK_DELAY_MAX_MS: '200', MOCK_LATENCY_MS: '20', MOCK_WEBHOOK_RETRIES: '8' }
   })
   await stack.startWorker()
   const ids = await postMany(stack, 100, (i) => ({ vendor: i % 2 === 0 ? 'syncVendor' : 'asyncVendor', userId: i }))

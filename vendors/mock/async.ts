@@ -13,7 +13,7 @@ const AsyncVendorCall = Type.Object({ ...VendorCall.properties, callback_url: Ty
  */
 export function buildMockAsyncVendor (opts: MockVendorOptions & { secret: string }): FastifyInstance {
   const { app, faults, stats, admit } = createMockVendor(opts)
-  const webhooks = createWebhookSender({ encode: jsonCallbacks(createSigner({ scheme: 'stripe' }, opts.secret)), stats, log: app.log })
+  const webhooks = createWebhookSender({ encode: jsonCallbacks(createSigner({ scheme: 'stripe' }, opts.secret)), stats, log: app.log, retries: () => faults.webhookRetries })
   app.addHook('onClose', async () => webhooks.close())
 
   app.post('/*', { schema: { body: AsyncVendorCall } }, async (request, reply) => {

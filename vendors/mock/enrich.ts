@@ -33,7 +33,7 @@ const EnrichCall = Type.Object({
  */
 export function buildMockEnrichVendor (opts: MockEnrichOptions): FastifyInstance {
   const { app, faults, stats, admit } = createMockVendor(opts)
-  const webhooks = createWebhookSender({ encode: jsonCallbacks(createSigner(opts.signature, opts.webhookSecret)), stats, log: app.log })
+  const webhooks = createWebhookSender({ encode: jsonCallbacks(createSigner(opts.signature, opts.webhookSecret)), stats, log: app.log, retries: () => faults.webhookRetries })
   app.addHook('onClose', async () => webhooks.close())
   const basic = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`
   const byKey = new Map<string, string>()

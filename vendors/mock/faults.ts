@@ -14,6 +14,7 @@ export const MockFaults = Type.Object({
   webhookEarlyRate: rate('async only: share of calls called back before they are answered, as a very fast vendor might'),
   webhookDelayMinMs: whole('async only: shortest delay before a callback'),
   webhookDelayMaxMs: whole('async only: longest delay before a callback'),
+  webhookRetries: whole('async only: how often a callback refused with a 5xx or not answered is sent again, 100 ms after the first try and twice as long after each'),
   pageFailOnce: whole('paged lists only: the page of each listing that fails once with 500 before it is served; 0 for none'),
   rateLimit: whole('rate-limit-header vendors only: calls allowed per window, then 403 until the reset; 0 for 5000'),
   rateWindowS: whole('rate-limit-header vendors only: the window, in seconds; 0 for 3600')
@@ -44,6 +45,7 @@ export const NO_FAULTS: Readonly<MockFaults> = {
   webhookEarlyRate: 0,
   webhookDelayMinMs: 500,
   webhookDelayMaxMs: 2000,
+  webhookRetries: 3,
   pageFailOnce: 0,
   rateLimit: 0,
   rateWindowS: 0
@@ -61,6 +63,7 @@ const ENV: Record<keyof MockFaults, string> = {
   webhookEarlyRate: 'MOCK_WEBHOOK_EARLY_RATE',
   webhookDelayMinMs: 'MOCK_WEBHOOK_DELAY_MIN_MS',
   webhookDelayMaxMs: 'MOCK_WEBHOOK_DELAY_MAX_MS',
+  webhookRetries: 'MOCK_WEBHOOK_RETRIES',
   pageFailOnce: 'MOCK_PAGE_FAIL_ONCE',
   rateLimit: 'MOCK_RATE_LIMIT',
   rateWindowS: 'MOCK_RATE_WINDOW_S'

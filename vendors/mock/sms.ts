@@ -39,7 +39,7 @@ export function buildMockSmsVendor (opts: MockSmsOptions): FastifyInstance {
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(opts.authToken, url, params) }
     }
   }
-  const webhooks = createWebhookSender({ encode, stats, log: app.log })
+  const webhooks = createWebhookSender({ encode, stats, log: app.log, retries: () => faults.webhookRetries })
   app.addHook('onClose', async () => webhooks.close())
   const basic = `Basic ${Buffer.from(`${opts.accountSid}:${opts.authToken}`).toString('base64')}`
   const problem = (status: number, code: number, message: string) => ({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status })

@@ -5,7 +5,6 @@ import { Agent, request } from 'undici'
 import type { Signer } from '../adapters/signatures.js'
 import type { MockStats } from './stats.js'
 
-const RETRIES = 3
 const BACKOFF_MS = 100
 const TIMEOUT_MS = 10_000
 
@@ -26,7 +25,8 @@ export const jsonCallbacks = (sign: Signer): CallbackEncoder => (_url, body, id)
   return { raw, headers: { 'content-type': 'application/json', ...sign(raw, { id }) } }
 }
 
-export function createWebhookSender (opts: { encode: CallbackEncoder, stats: MockStats, log: FastifyBaseLogger }): WebhookSender {
+/** `retries`: how often a delivery is sent again, read at each delivery (the vendor's faults may change). */
+export function createWebhookSender (opts: { encode: CallbackEncoder, stats: MockStats, log: FastifyBaseLogger, retries: () => number }): WebhookSender {
   const { encode, stats, log } = opts
   // One Agent keeps a pool per callback origin, so deliveries reuse connections.
   const agent = new Agent({ headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS })
@@ -35,6 +35,7 @@ export function createWebhookSender (opts: { encode: CallbackEncoder, stats: Moc
 
   /** Retries network errors and 5xx; a 3xx or 4xx is the receiver's answer (409 and 404 mean something there). */
   async function deliver (url: string, body: unknown, id: string): Promise<void> {
+    const retries = opts.retries()
     for (let attempt = 0; ; attempt++) {
       let problem: string
       try {
@@ -52,7 +53,7 @@ export function createWebhookSender (opts: { encode: CallbackEncoder, stats: Moc
         if (closing.signal.aborted) throw err
         problem = (err as Error).message
       }
-      if (attempt === RETRIES) {
+      if (attempt >= retries) {
         log.warn({ url, problem, attempts: attempt + 1 }, 'webhook delivery failed')
         return stats.webhook('failed')
       }

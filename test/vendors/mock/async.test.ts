@@ -146,6 +146,14 @@ test('a delivery is retried three times, then counted as failed', async (t) => {
   t.equal(deliveries.length, 4, 'and no more')
 })
 
+test('MOCK_WEBHOOK_RETRIES sets how often a refused delivery is sent again', async (t) => {
+  const { deliveries, callbackUrl } = await startReceiver(t, [500, 503, 502, 504, 500])
+  const { mock, url } = await startAsync(t, { webhookRetries: 5 })
+  await call(url, { request_id: 'patient', payload: {}, callback_url: callbackUrl })
+  t.ok(await until(async () => (await stats(mock)).webhooksSent === 1, 10_000), 'delivered at its sixth try, past the default three retries')
+  t.equal(deliveries.length, 6)
+})
+
 test('a callback URL nobody listens on is retried, then counted as failed', async (t) => {
   const closed = Fastify()
   const deadUrl = await closed.listen({ port: 0, host: '127.0.0.1' })

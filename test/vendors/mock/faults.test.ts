@@ -3,7 +3,7 @@ import { drawCallFault, faultsFromEnv, NO_FAULTS, withFaults } from '../../../ve
 
 test('an empty environment turns every fault off, with the documented defaults', async (t) => {
   t.same(faultsFromEnv({}), NO_FAULTS)
-  t.match(NO_FAULTS, { retryAfterS: 1, webhookDelayMinMs: 500, webhookDelayMaxMs: 2000, failRate: 0 })
+  t.match(NO_FAULTS, { retryAfterS: 1, webhookDelayMinMs: 500, webhookDelayMaxMs: 2000, webhookRetries: 3, failRate: 0 })
   t.same(faultsFromEnv({ MOCK_FAIL_RATE: '', MOCK_LATENCY_MS: '  ' }), NO_FAULTS, 'blank means unset')
 })
 
@@ -20,6 +20,7 @@ test('every MOCK_ variable sets its knob', async (t) => {
     MOCK_WEBHOOK_EARLY_RATE: '0.6',
     MOCK_WEBHOOK_DELAY_MIN_MS: '10',
     MOCK_WEBHOOK_DELAY_MAX_MS: '50',
+    MOCK_WEBHOOK_RETRIES: '6',
     MOCK_PAGE_FAIL_ONCE: '2',
     MOCK_RATE_LIMIT: '4',
     MOCK_RATE_WINDOW_S: '3'
@@ -35,6 +36,7 @@ test('every MOCK_ variable sets its knob', async (t) => {
     webhookEarlyRate: 0.6,
     webhookDelayMinMs: 10,
     webhookDelayMaxMs: 50,
+    webhookRetries: 6,
     pageFailOnce: 2,
     rateLimit: 4,
     rateWindowS: 3
