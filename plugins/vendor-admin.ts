@@ -41,6 +41,15 @@ declare module 'fastify' {
 }
 
 
+/**
+ * The spend the viewer may see: each team's part is that team's own data, and so is a total over more than
+ * the viewer's teams (with two teams, the total less one's own is the other's). The total is of the teams shown.
+ */
+function spendSeen (spend: Map<string, number>, viewer: Caller | undefined): VendorView['spend'] {
+  const teams = [...spend].filter(([team]) => viewer !== undefined && sees(viewer, { team }))
+  return { total: teams.reduce((sum, [, n]) => sum + n, 0), teams: Object.fromEntries(teams) }
+}
+
 /** Pause and resume are the admin's: their answer shows what the admin sees. */
 const ADMIN: Caller = { admin: true }
 
@@ -58,11 +67,7 @@ function toVendorView (config: VendorConfig, s: VendorSnapshot, spend: Map<strin
     },
     queue: { ready: s.ready, delayed: s.delayed, delivered: s.delivered, ...(s.oldestReadyAt === undefined ? {} : { oldest_ready_at: isoTime(s.oldestReadyAt) }) },
     counts: s.counts,
-    // The total is the vendor's; each team's part is that team's own data.
-    spend: {
-      total: [...spend.values()].reduce((sum, n) => sum + n, 0),
-      teams: Object.fromEntries([...spend].filter(([team]) => viewer !== undefined && sees(viewer, { team })))
-    }
+    spend: spendSeen(spend, viewer)
   }
 }
 

@@ -273,11 +273,11 @@ export const VendorReply = Type.Object({
     description: 'jobs by status, kept for JOB_TTL_DAYS'
   }),
   spend: Type.Object({
-    total: Type.Number({ minimum: 0 }),
+    total: Type.Number({ minimum: 0, description: 'of the teams shown' }),
     teams: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
-      description: "by team: every team's for the admin token, the caller's own for a team's key, none without a key"
+      description: "by team: every team's for the admin token, the caller's own for a team's key, none without a key (without TEAMS_FILE everyone is the team default and sees its spend)"
     })
-  }, { description: "what the vendor's calls cost in all, in the operator's currency (its cost), fleet-wide" })
+  }, { description: "what the vendor's calls cost, in the operator's currency (its cost), fleet-wide: a team's spend is shown only to it and to the admin" })
 }, { $id: 'VendorReply' })
 
 export const VendorsReply = Type.Object({ vendors: Type.Array(Type.Ref(VendorReply)) }, { $id: 'VendorsReply' })

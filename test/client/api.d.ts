@@ -2199,10 +2199,11 @@ export interface components {
                 complete: number;
                 failed: number;
             };
-            /** @description what the vendor's calls cost in all, in the operator's currency (its cost), fleet-wide */
+            /** @description what the vendor's calls cost, in the operator's currency (its cost), fleet-wide: a team's spend is shown only to it and to the admin */
             spend: {
+                /** @description of the teams shown */
                 total: number;
-                /** @description by team: every team's for the admin token, the caller's own for a team's key, none without a key */
+                /** @description by team: every team's for the admin token, the caller's own for a team's key, none without a key (without TEAMS_FILE everyone is the team default and sees its spend) */
                 teams: {
                     [key: string]: number;
                 };
