@@ -81,7 +81,8 @@ async function vendorAdminPlugin (app: FastifyInstance): Promise<void> {
   }
   const view = async (name: string, viewer: Caller | undefined): Promise<VendorView> => {
     const config = configOf(name)
-    const [snapshot, spend] = await Promise.all([queue.snapshot(config), app.spend.byTeam(name)])
+    // Nobody named sees no team's spend: it is not read.
+    const [snapshot, spend] = await Promise.all([queue.snapshot(config), viewer === undefined ? new Map<string, number>() : app.spend.byTeam(name)])
     return toVendorView(config, snapshot, spend, viewer)
   }
   app.decorate('vendorAdmin', {

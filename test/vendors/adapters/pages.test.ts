@@ -56,22 +56,24 @@ test('a next page elsewhere than on the origin, or climbing out of its path, is 
   }
 })
 
-test("a link repeating our query key is kept without it: the job never holds the key, and the next call's auth adds it again", async (t) => {
+/** A paged vendor whose key goes in the query (api_key=k-SECRET-42). */
+function queryKeyVendor () {
   const compiled = compileVendor('v', {
     mode: 'sync', url: 'https://api.vendor.test', auth: { type: 'query', name: 'api_key', value: { env: 'KEY' } }, request: { method: 'GET', path: "'/items'" }, pages: { next: 'links.next', items: 'body' }
   }, { env: { KEY: 'k-SECRET-42' } })
   const pages = compiled.call.pages
   if (pages === undefined) throw new Error('no pages')
+  return { compiled, pages }
+}
+
+test("a link repeating our query key is kept without it: the job never holds the key, and the next call's auth adds it again", async (t) => {
+  const { compiled, pages } = queryKeyVendor()
   const page = await readPage(compiled, pages, { status: 200, headers: { link: '<https://api.vendor.test/items?page=2&api_key=k-SECRET-42>; rel="next"' }, body: [1] }, undefined)
   t.same(page, { kind: 'page', progress: { items: [1], pages: 1, next: { link: '/items?page=2' } } })
 })
 
 test('a refused link that repeats our query key, and records that echo it, never show the key', async (t) => {
-  const compiled = compileVendor('v', {
-    mode: 'sync', url: 'https://api.vendor.test', auth: { type: 'query', name: 'api_key', value: { env: 'KEY' } }, request: { method: 'GET', path: "'/items'" }, pages: { next: 'links.next', items: 'body' }
-  }, { env: { KEY: 'k-SECRET-42' } })
-  const pages = compiled.call.pages
-  if (pages === undefined) throw new Error('no pages')
+  const { compiled, pages } = queryKeyVendor()
   for (const link of ['https://api2.vendor.test/items?page=2&api_key=k-SECRET-42', 'https://api.vendor.test/items#x?api_key=k-SECRET-42']) {
     const err = await readPage(compiled, pages, { status: 200, headers: { link: `<${link}>; rel="next"` }, body: [1] }, undefined).catch((e: Error) => e)
     t.match(err, { name: 'MappingError' }, link)
